@@ -1,0 +1,124 @@
+"""The plan engine's shared vocabulary.
+
+A plan travels as the JSON dict described by ``plan.schema.json`` (it is what the CLI prints and
+what the database stores), so the types here are TypedDicts over that shape rather than classes
+that would need converting at every edge. ``PlanRequest`` is the one validated input every front
+end builds (CLI options, chat text, stored profile) before the pure generator runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any, Literal, NotRequired, TypedDict
+
+RaceName = Literal["5k", "10k", "half", "marathon"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Phase = Literal["base", "build", "peak", "taper", "race"]
+DayKind = Literal[
+    "rest",
+    "easy",
+    "recovery",
+    "long",
+    "tempo",
+    "interval",
+    "repetition",
+    "marathon_pace",
+    "race",
+    "cross",
+]
+Units = Literal["km", "mi"]
+
+SCHEMA_ID = "runcoach.plan/1"
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+RACE_DISTANCE_KM: dict[RaceName, float] = {
+    "5k": 5.0,
+    "10k": 10.0,
+    "half": 21.0975,
+    "marathon": 42.195,
+}
+RACE_LABEL: dict[RaceName, str] = {
+    "5k": "5K",
+    "10k": "10K",
+    "half": "half marathon",
+    "marathon": "marathon",
+}
+QUALITY_KINDS: frozenset[str] = frozenset({"tempo", "interval", "repetition", "marathon_pace"})
+HARD_KINDS: frozenset[str] = QUALITY_KINDS | {"long", "race"}
+RUN_KINDS: frozenset[str] = frozenset(
+    {"easy", "recovery", "long", "tempo", "interval", "repetition", "marathon_pace", "race"}
+)
+
+
+@dataclass(frozen=True)
+class RecentRace:
+    """A race result the runner gives us; the only honest source of precise paces."""
+
+    distance_km: float
+    time_s: float
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """Everything the generator needs, already validated by ``bot.plans.request``."""
+
+    race: RaceName
+    weeks: int
+    days_per_week: int
+    weekly_km: float
+    start: date
+    long_run_day: Weekday = "sun"
+    recent_race: RecentRace | None = None
+    longest_run_km: float | None = None
+
+
+class RaceInfo(TypedDict):
+    name: RaceName
+    distance_km: float
+    date: str
+    predicted_time_s: float | None
+
+
+class Athlete(TypedDict):
+    days_per_week: int
+    weekly_km_start: float
+    long_run_day: Weekday
+    vdot: float | None
+    vdot_source: Literal["recent_race", "estimate"] | None
+
+
+class Day(TypedDict):
+    date: str
+    kind: DayKind
+    distance_km: float
+    summary: str
+    duration_min: NotRequired[float | None]
+    pace_s_per_km: NotRequired[list[float] | None]
+    details: NotRequired[str]
+    quality_km: NotRequired[float | None]
+
+
+class Week(TypedDict):
+    number: int
+    phase: Phase
+    total_km: float
+    days: list[Day]
+    cutback: NotRequired[bool]
+
+
+class Plan(TypedDict):
+    schema: str
+    race: RaceInfo
+    athlete: Athlete
+    paces_s_per_km: dict[str, list[float]]
+    weeks: list[Week]
+
+
+@cache
+def plan_schema() -> dict[str, Any]:
+    """The JSON Schema every plan must satisfy (shipped with the package)."""
+    text = resources.files("bot.plans").joinpath("plan.schema.json").read_text("utf-8")
+    return json.loads(text)
