@@ -122,3 +122,7 @@ def plan_schema() -> dict[str, Any]:
     """The JSON Schema every plan must satisfy (shipped with the package)."""
     text = resources.files("bot.plans").joinpath("plan.schema.json").read_text("utf-8")
     return json.loads(text)
+
+
+class PlanRequestError(ValueError):
+    """A request the plan engine refuses; ``str(err)`` is one line a runner can act on."""

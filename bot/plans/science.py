@@ -7,6 +7,7 @@ Daniels' tables within seconds. Times are seconds, distances km unless a name sa
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from typing import Literal
@@ -134,7 +135,7 @@ def world_record_pace(distance_km: float) -> float:
         return table[0][1]
     if distance_km >= table[-1][0]:
         return table[-1][1]
-    for (d0, p0), (d1, p1) in zip(table, table[1:], strict=False):
+    for (d0, p0), (d1, p1) in itertools.pairwise(table):
         if d0 <= distance_km <= d1:
             w = (math.log(distance_km) - math.log(d0)) / (math.log(d1) - math.log(d0))
             return p0 + w * (p1 - p0)

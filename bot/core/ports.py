@@ -1,0 +1,89 @@
+"""What the core needs from the outside world, as Protocols over plain records.
+
+The core never sees an ORM object, an SDK type or a connection: storage hands back frozen
+records, so the same Coach runs on SQLite, PostgreSQL or an in-memory fake, and nothing a
+platform adapter holds can leak one user's rows to another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: int
+    platform: str
+    platform_user_id: str
+    display_name: str
+    timezone: str | None
+    remind_at: time | None
+    reminders_on: bool
+
+
+@dataclass(frozen=True)
+class ProfileRecord:
+    """A runner's standing facts; every field optional so a profile can fill in piecemeal."""
+
+    weekly_km: float | None = None
+    days_per_week: int | None = None
+    long_run_day: str | None = None
+    recent_race_km: float | None = None
+    recent_race_s: float | None = None
+    goal: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    id: int
+    request: dict[str, Any]
+    plan: dict[str, Any]
+    created: datetime
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str  # "user" or "assistant"
+    text: str
+
+
+class Storage(Protocol):
+    """Per-user persistence. Every method is one transaction; a returned call is durable."""
+
+    def user(self, platform: str, platform_user_id: str, display_name: str) -> UserRecord:
+        """The user for this platform identity, created on first contact."""
+        ...
+
+    def profile(self, user_id: int) -> ProfileRecord: ...
+
+    def save_profile(self, user_id: int, profile: ProfileRecord) -> None: ...
+
+    def save_plan(
+        self, user_id: int, request: dict[str, Any], plan: dict[str, Any]
+    ) -> PlanRecord:
+        """Store a plan as the user's only active plan."""
+        ...
+
+    def active_plan(self, user_id: int) -> PlanRecord | None: ...
+
+    def set_reminder(self, user_id: int, at: time | None, timezone: str | None) -> None:
+        """Turn daily reminders on at ``at`` in ``timezone``, or off when ``at`` is None."""
+        ...
+
+    def add_turn(self, user_id: int, role: str, text: str) -> None:
+        """Append a conversation turn, keeping only the most recent ones per user."""
+        ...
+
+    def recent_turns(self, user_id: int, limit: int) -> list[Turn]:
+        """The last ``limit`` turns, oldest first."""
+        ...
+
+    def claim_reminder(self, user_id: int, local_date: date) -> bool:
+        """Record that today's reminder is being sent; False if it was already claimed."""
+        ...
+
+    def forget(self, user_id: int) -> None:
+        """Delete every row about the user, in every table."""
+        ...
