@@ -203,5 +203,5 @@ def parse_clock(text: str) -> float:
     hours = int(match.group(1) or 0)
     minutes, seconds = int(match.group(2)), int(match.group(3))
     if seconds >= 60 or (match.group(1) is not None and minutes >= 60):
-        raise ValueError(f"'{text}' is not a valid time: minutes and seconds run 00-59")
+        raise ValueError(f"'{text}' is not a valid time: minutes and seconds run 00-59 (H:MM:SS)")
     return float(hours * 3600 + minutes * 60 + seconds)
