@@ -42,9 +42,7 @@ def vo2_at_velocity(v_m_per_min: float) -> float:
 
 def sustainable_fraction(t_min: float) -> float:
     """Fraction of VO2max a runner can hold for a race lasting ``t_min`` minutes."""
-    return 0.8 + 0.1894393 * math.exp(-0.012778 * t_min) + 0.2989558 * math.exp(
-        -0.1932605 * t_min
-    )
+    return 0.8 + 0.1894393 * math.exp(-0.012778 * t_min) + 0.2989558 * math.exp(-0.1932605 * t_min)
 
 
 def vdot_from_race(distance_km: float, time_s: float) -> float:
