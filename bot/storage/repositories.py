@@ -1,0 +1,265 @@
+"""``SqlStorage``: the ``Storage`` port on SQLAlchemy, and the only module that builds queries.
+
+Each method is one transaction that either commits or leaves nothing behind, and hands back
+frozen records built inside it, so no ORM object (lazy, mutable, tied to a session) ever
+reaches the core.
+
+Uniqueness races (two first messages from one new user, two workers claiming one reminder) are
+settled by unique constraints inside a SAVEPOINT rather than by dialect-specific upserts, so the
+same code is correct on SQLite, where ``BEGIN IMMEDIATE`` serialises writers anyway, and on
+PostgreSQL, where it does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.ports import PlanRecord, ProfileRecord, Turn, UserRecord
+from bot.storage.db import READ_ONLY
+from bot.storage.tables import ConversationTurn, Plan, Profile, ReminderLog, User, metadata
+
+DEFAULT_TURNS_KEPT = 20
+CLAIMED = "claimed"
+_PROFILE_FIELDS = tuple(field.name for field in fields(ProfileRecord))
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def next_reminder_utc(at: time, timezone: str | None, after: datetime) -> datetime:
+    """The first moment strictly after ``after`` when the local clock in ``timezone`` reads
+    ``at``, in UTC. Computed from the local date so it stays at ``at`` across DST changes."""
+    zone = ZoneInfo(timezone or "UTC")
+    local_today = after.astimezone(zone).date()
+    for day in (local_today, local_today + timedelta(days=1)):
+        candidate = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+        if candidate > after:
+            return candidate
+    # Only reachable when a DST jump swallows tomorrow's time too; the day after always works.
+    return datetime.combine(local_today + timedelta(days=2), at, tzinfo=zone).astimezone(UTC)
+
+
+class SqlStorage:
+    """Per-user persistence on any SQLAlchemy database (SQLite file by default, or PostgreSQL)."""
+
+    def __init__(
+        self,
+        bind: Engine | sessionmaker[Session],
+        *,
+        turns_kept: int = DEFAULT_TURNS_KEPT,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._sessions = bind if isinstance(bind, sessionmaker) else sessionmaker(bind)
+        self._turns_kept = turns_kept
+        self._clock = clock
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self._sessions() as session:
+            # Begins the transaction deferred (on SQLite), so a read never queues for the lock.
+            session.connection(execution_options=READ_ONLY)
+            yield session
+
+    # ---- users ----------------------------------------------------------------------------
+
+    def user(self, platform: str, platform_user_id: str, display_name: str) -> UserRecord:
+        with self._write() as session:
+            row = _find_user(session, platform, platform_user_id)
+            if row is None:
+                row = User(
+                    platform=platform,
+                    platform_user_id=platform_user_id,
+                    display_name=display_name,
+                    created=self._clock(),
+                )
+                if not _insert_unless_duplicate(session, row):
+                    # A concurrent first contact inserted this identity and committed first.
+                    row = _find_user(session, platform, platform_user_id)
+                    if row is None:
+                        raise LookupError(f"could not create user {platform}:{platform_user_id}")
+            if row.display_name != display_name:
+                row.display_name = display_name
+            return _user_record(row)
+
+    def find_user(self, platform: str, platform_user_id: str) -> UserRecord | None:
+        with self._read() as session:
+            row = _find_user(session, platform, platform_user_id)
+            return None if row is None else _user_record(row)
+
+    # ---- profile --------------------------------------------------------------------------
+
+    def profile(self, user_id: int) -> ProfileRecord:
+        with self._read() as session:
+            row = session.get(Profile, user_id)
+            if row is None:
+                return ProfileRecord()
+            return ProfileRecord(**{name: getattr(row, name) for name in _PROFILE_FIELDS})
+
+    def save_profile(self, user_id: int, profile: ProfileRecord) -> None:
+        with self._write() as session:
+            row = session.get(Profile, user_id)
+            if row is None:
+                row = Profile(user_id=user_id)
+                session.add(row)
+            for name in _PROFILE_FIELDS:
+                setattr(row, name, getattr(profile, name))
+            row.updated = self._clock()
+
+    # ---- plans ----------------------------------------------------------------------------
+
+    def save_plan(self, user_id: int, request: dict[str, Any], plan: dict[str, Any]) -> PlanRecord:
+        with self._write() as session:
+            session.execute(
+                update(Plan).where(Plan.user_id == user_id, Plan.active).values(active=False)
+            )
+            row = Plan(
+                user_id=user_id, request=request, plan=plan, active=True, created=self._clock()
+            )
+            session.add(row)
+            session.flush()
+            return _plan_record(row)
+
+    def active_plan(self, user_id: int) -> PlanRecord | None:
+        with self._read() as session:
+            row = session.scalars(
+                select(Plan)
+                .where(Plan.user_id == user_id, Plan.active)
+                .order_by(Plan.id.desc())
+                .limit(1)
+            ).first()
+            return None if row is None else _plan_record(row)
+
+    # ---- reminders ------------------------------------------------------------------------
+
+    def set_reminder(self, user_id: int, at: time | None, timezone: str | None) -> None:
+        """Also sets ``next_reminder_utc``, the indexed column a scheduler polls for due rows."""
+        with self._write() as session:
+            row = session.get(User, user_id)
+            if row is None:
+                raise LookupError(f"no user with id {user_id}")
+            row.remind_at = at
+            row.timezone = timezone
+            row.reminders_on = at is not None
+            row.next_reminder_utc = (
+                None if at is None else next_reminder_utc(at, timezone, self._clock())
+            )
+
+    def claim_reminder(self, user_id: int, local_date: date) -> bool:
+        """A successful claim also moves the user's ``next_reminder_utc`` past ``local_date``,
+        so the claimed reminder stops being due in the same transaction that claims it."""
+        with self._write() as session:
+            claim = ReminderLog(
+                user_id=user_id, local_date=local_date, status=CLAIMED, created=self._clock()
+            )
+            if not _insert_unless_duplicate(session, claim):
+                claimed = session.scalar(
+                    select(ReminderLog.id).where(
+                        ReminderLog.user_id == user_id, ReminderLog.local_date == local_date
+                    )
+                )
+                if claimed is None:  # not a duplicate: a missing user, say; don't hide it
+                    raise LookupError(f"cannot claim a reminder for user id {user_id}")
+                return False
+            user = session.get(User, user_id)
+            if user is not None and user.reminders_on and user.remind_at is not None:
+                end_of_day = datetime.combine(
+                    local_date, time.max, tzinfo=ZoneInfo(user.timezone or "UTC")
+                )
+                following = next_reminder_utc(user.remind_at, user.timezone, end_of_day)
+                # Never backwards: a late claim for an older day must not make today due again.
+                if user.next_reminder_utc is None or following > user.next_reminder_utc:
+                    user.next_reminder_utc = following
+            return True
+
+    # ---- conversation ---------------------------------------------------------------------
+
+    def add_turn(self, user_id: int, role: str, text: str) -> None:
+        with self._write() as session:
+            session.add(
+                ConversationTurn(user_id=user_id, role=role, text=text, created=self._clock())
+            )
+            session.flush()
+            # The newest turn beyond the cap; it and everything older goes, in this transaction.
+            oldest_dropped = session.scalar(
+                select(ConversationTurn.id)
+                .where(ConversationTurn.user_id == user_id)
+                .order_by(ConversationTurn.id.desc())
+                .offset(self._turns_kept)
+                .limit(1)
+            )
+            if oldest_dropped is not None:
+                session.execute(
+                    delete(ConversationTurn).where(
+                        ConversationTurn.user_id == user_id, ConversationTurn.id <= oldest_dropped
+                    )
+                )
+
+    def recent_turns(self, user_id: int, limit: int) -> list[Turn]:
+        with self._read() as session:
+            rows = session.execute(
+                select(ConversationTurn.role, ConversationTurn.text)
+                .where(ConversationTurn.user_id == user_id)
+                .order_by(ConversationTurn.id.desc())
+                .limit(max(limit, 0))
+            ).all()
+            return [Turn(role=role, text=text) for role, text in reversed(rows)]
+
+    # ---- forgetting -----------------------------------------------------------------------
+
+    def forget(self, user_id: int) -> None:
+        """Deletes explicitly from every table with a ``user_id`` column, children first, so
+        nothing survives even on a connection without foreign key enforcement, and a table
+        added later is covered without touching this method."""
+        with self._write() as session:
+            for table in reversed(metadata.sorted_tables):
+                if "user_id" in table.c:
+                    session.execute(delete(table).where(table.c.user_id == user_id))
+            session.execute(delete(User).where(User.id == user_id))
+
+
+def _find_user(session: Session, platform: str, platform_user_id: str) -> User | None:
+    return session.scalars(
+        select(User).where(User.platform == platform, User.platform_user_id == platform_user_id)
+    ).first()
+
+
+def _insert_unless_duplicate(session: Session, row: Any) -> bool:
+    """Insert ``row`` in a savepoint; False, with the transaction intact, if a constraint
+    refused it (a concurrent duplicate, or a bad foreign key: callers tell the two apart)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _user_record(row: User) -> UserRecord:
+    return UserRecord(
+        id=row.id,
+        platform=row.platform,
+        platform_user_id=row.platform_user_id,
+        display_name=row.display_name,
+        timezone=row.timezone,
+        remind_at=row.remind_at,
+        reminders_on=row.reminders_on,
+    )
+
+
+def _plan_record(row: Plan) -> PlanRecord:
+    return PlanRecord(id=row.id, request=row.request, plan=row.plan, created=row.created)

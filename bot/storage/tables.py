@@ -1,0 +1,140 @@
+"""The schema, as SQLAlchemy 2.0 typed models; migrations are generated from and checked against it.
+
+Every constraint and index gets a name from ``NAMING_CONVENTION``: Alembic's batch mode, which
+SQLite needs for most ALTERs, can only drop or change a constraint it can name, and the names are
+then the same on SQLite and PostgreSQL.
+
+Every per-user table has a ``user_id`` column referencing ``users`` with ``ON DELETE CASCADE``;
+``SqlStorage.forget`` relies on that column name to find all of a user's rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, stored naive: SQLite has no time zones, and without this
+    the same column would come back naive from SQLite but aware from PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store aware UTC datetimes only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _user_fk() -> ForeignKey:
+    return ForeignKey("users.id", ondelete="CASCADE")
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    platform_user_id: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(255))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    remind_at: Mapped[time | None] = mapped_column(Time)
+    reminders_on: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the next reminder is due, so a scheduler (or several workers) can claim due rows with
+    # an indexed range query instead of computing every user's local time on every tick.
+    next_reminder_utc: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Profile(Base):
+    """One row per user: the user id is the key, which makes "at most one profile" structural."""
+
+    __tablename__ = "profiles"
+
+    user_id: Mapped[int] = mapped_column(_user_fk(), primary_key=True)
+    weekly_km: Mapped[float | None] = mapped_column(Float)
+    days_per_week: Mapped[int | None] = mapped_column(Integer)
+    long_run_day: Mapped[str | None] = mapped_column(String(16))
+    recent_race_km: Mapped[float | None] = mapped_column(Float)
+    recent_race_s: Mapped[float | None] = mapped_column(Float)
+    goal: Mapped[str | None] = mapped_column(Text)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+    __table_args__ = (Index(None, "user_id", "active"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(_user_fk())
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConversationTurn(Base):
+    __tablename__ = "conversation_turns"
+
+    # Turns are ordered by id, not by time: two turns can share a timestamp, ids never do.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(_user_fk(), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReminderLog(Base):
+    """One row per reminder day; the unique key is what makes claiming a reminder once-only,
+    across processes and on PostgreSQL across machines."""
+
+    __tablename__ = "reminder_log"
+    __table_args__ = (UniqueConstraint("user_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(_user_fk())
+    local_date: Mapped[date] = mapped_column(Date)
+    # "claimed" when claimed; room for a scheduler to record "sent" or "failed" after sending.
+    status: Mapped[str] = mapped_column(String(16))
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+metadata = Base.metadata
