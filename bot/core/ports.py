@@ -56,13 +56,15 @@ class Storage(Protocol):
         """The user for this platform identity, created on first contact."""
         ...
 
+    def find_user(self, platform: str, platform_user_id: str) -> UserRecord | None:
+        """The user if we already know them; looking never creates a row."""
+        ...
+
     def profile(self, user_id: int) -> ProfileRecord: ...
 
     def save_profile(self, user_id: int, profile: ProfileRecord) -> None: ...
 
-    def save_plan(
-        self, user_id: int, request: dict[str, Any], plan: dict[str, Any]
-    ) -> PlanRecord:
+    def save_plan(self, user_id: int, request: dict[str, Any], plan: dict[str, Any]) -> PlanRecord:
         """Store a plan as the user's only active plan."""
         ...
 

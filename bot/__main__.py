@@ -1,0 +1,120 @@
+"""The `runcoach` command line (also `python -m bot`).
+
+Bad input never shows a traceback or a usage box: every refusal is one line on stderr with exit
+code 2 and nothing on stdout, so scripts and chat front ends can rely on the contract.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from bot.plans import render
+from bot.plans.generator import generate_plan
+from bot.plans.model import PlanRequestError
+from bot.plans.request import RawPlanOptions, build_request
+
+app = typer.Typer(
+    name="runcoach",
+    help="An open-source running coach: science-based plans, grounded answers, daily reminders.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+FORMATS = ("text", "json", "ics", "png")
+
+
+class UsageError(Exception):
+    """A refusal to report as one line with exit code 2."""
+
+
+@app.command()
+def plan(
+    distance: Annotated[str, typer.Argument(help="5k, 10k, half (hm, 21k) or marathon (42k).")],
+    weeks: Annotated[str, typer.Argument(help="Weeks until race day: 8weeks, 8w or 8.")],
+    days: Annotated[str | None, typer.Option(help="Runs per week, 2-7 (default 4).")] = None,
+    weekly_km: Annotated[
+        str | None, typer.Option("--weekly-km", help="What you run now, km per week.")
+    ] = None,
+    recent_race: Annotated[
+        str | None,
+        typer.Option("--recent-race", help="A recent result for exact paces, e.g. 10k=45:00."),
+    ] = None,
+    long_run_day: Annotated[
+        str | None, typer.Option("--long-run-day", help="Day of the long run (default sun).")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First day, a Monday, YYYY-MM-DD (default next Monday).")
+    ] = None,
+    longest_run: Annotated[
+        str | None,
+        typer.Option("--longest-run", help="Your longest run in the last 30 days, km."),
+    ] = None,
+    units: Annotated[str, typer.Option(help="km or mi for text, calendar and chart.")] = "km",
+    fmt: Annotated[str, typer.Option("--format", help="text, json, ics or png.")] = "text",
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Build a training plan from current fitness to race day."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format '{fmt}': use text, json, ics or png")
+    parsed = build_request(
+        RawPlanOptions(
+            distance=distance,
+            weeks=weeks,
+            days=days,
+            weekly_km=weekly_km,
+            recent_race=recent_race,
+            long_run_day=long_run_day,
+            start=start,
+            longest_run=longest_run,
+            units=units,
+        ),
+        today=date.today(),
+    )
+    result = generate_plan(parsed.request)
+    payload: bytes
+    if fmt == "json":
+        payload = render.to_json(result).encode()
+    elif fmt == "ics":
+        payload = render.to_ics(result, parsed.units)
+    elif fmt == "png":
+        if out is None and sys.stdout.isatty():
+            raise UsageError("a PNG chart is binary: add --out plan.png")
+        payload = render.to_png(result, parsed.units)
+    else:
+        payload = render.full_text(result, parsed.units).encode()
+    if out is None:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.flush()
+        return
+    try:
+        out.write_bytes(payload)
+    except OSError as err:
+        raise UsageError(f"cannot write {out}: {err.strerror}") from None
+    typer.echo(f"wrote {out}", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI, turning every refusal into one stderr line and exit code 2."""
+    try:
+        result = app(args=argv, standalone_mode=False, prog_name="runcoach")
+    except (PlanRequestError, UsageError) as err:
+        typer.echo(f"runcoach: {err}", err=True)
+        return 2
+    except click.UsageError as err:
+        typer.echo(f"runcoach: {err.format_message()} (see runcoach --help)", err=True)
+        return 2
+    except click.exceptions.Abort:
+        typer.echo("runcoach: interrupted", err=True)
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

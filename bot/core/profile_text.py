@@ -1,0 +1,140 @@
+"""Reading profile facts from what a runner writes: `weekly=30 days=4` or "I run 30 km a week".
+
+Values go through the plan request checks, so a profile can never hold a number the plan engine
+would refuse, and the refusal reads the same as it does for `/plan`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from bot.core.errors import UserFacingError
+from bot.core.ports import ProfileRecord
+from bot.plans import request, science
+from bot.plans.model import PlanRequestError
+
+MAX_GOAL_CHARS = 200
+
+_KEYS = {
+    "weekly": "weekly_km",
+    "weekly_km": "weekly_km",
+    "weekly-km": "weekly_km",
+    "km": "weekly_km",
+    "volume": "weekly_km",
+    "days": "days_per_week",
+    "runs": "days_per_week",
+    "long": "long_run_day",
+    "long_run_day": "long_run_day",
+    "long-run-day": "long_run_day",
+    "race": "recent_race",
+    "recent": "recent_race",
+    "recent_race": "recent_race",
+    "pb": "recent_race",
+    "goal": "goal",
+}
+_DISTANCE = r"(\d+(?:\.\d+)?)\s*(km|k|kms|kilometers|kilometres|mi|miles?)"
+_WEEKLY = re.compile(_DISTANCE + r"\s*(?:a|per|each|every|/)\s*(?:week|wk)", re.IGNORECASE)
+_DAYS = re.compile(
+    r"(\d)\s*(?:days|runs|times)(?:\s*(?:a|per|each|every|/)\s*week)?", re.IGNORECASE
+)
+_LONG_DAY = re.compile(
+    r"long\s*runs?\s*(?:on|is on|are on)?\s*(mon|tue|wed|thu|fri|sat|sun)[a-z]*", re.IGNORECASE
+)
+_RACE = re.compile(
+    r"(?:ran|run|did|raced)\s+(?:a|an|the|my)?\s*"
+    r"(5k|10k|half(?:[ -]marathon)?|marathon|hm|21k|42k|mile|3k|15k)\s+in\s+(\d+:\d{2}(?::\d{2})?)",
+    re.IGNORECASE,
+)
+_GOAL = re.compile(r"(?:my\s+)?goal\s+is\s+(?:to\s+)?(.+?)(?:[.!]|$)", re.IGNORECASE)
+
+
+def parse_profile_update(text: str) -> dict[str, Any]:
+    """Profile fields named in ``text`` (key=value or plain words); refuses bad values."""
+    fields: dict[str, Any] = {}
+    rest: list[str] = []
+    for token in text.split():
+        key, sep, value = token.partition("=")
+        if not sep:
+            rest.append(token)
+            continue
+        name = _KEYS.get(key.lower())
+        if name is None:
+            raise UserFacingError(
+                f"unknown profile field '{key}': use weekly, days, long, race or goal"
+            )
+        fields.update(_field(name, value))
+    if rest:
+        fields = {**_plain_words(" ".join(rest)), **fields}
+    return fields
+
+
+def _field(name: str, value: str) -> dict[str, Any]:
+    try:
+        if name == "weekly_km":
+            return {"weekly_km": request.parse_weekly_km(value)}
+        if name == "days_per_week":
+            return {"days_per_week": request.parse_days(value)}
+        if name == "long_run_day":
+            return {"long_run_day": request.parse_weekday(value)}
+        if name == "recent_race":
+            race = request.parse_recent_race(value)
+            return {"recent_race_km": race.distance_km, "recent_race_s": race.time_s}
+    except PlanRequestError as err:
+        raise UserFacingError(str(err)) from None
+    return {"goal": _goal(value)}
+
+
+def _goal(value: str) -> str:
+    goal = value.replace("_", " ").strip()
+    if not goal:
+        raise UserFacingError("a goal needs some words, e.g. goal=finish_my_first_half")
+    if len(goal) > MAX_GOAL_CHARS:
+        raise UserFacingError(f"keep your goal under {MAX_GOAL_CHARS} characters")
+    return goal
+
+
+def _plain_words(text: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if match := _WEEKLY.search(text):
+        fields.update(_field("weekly_km", match.group(1) + match.group(2)))
+    if match := _DAYS.search(text):
+        fields.update(_field("days_per_week", match.group(1)))
+    if match := _LONG_DAY.search(text):
+        fields.update(_field("long_run_day", match.group(1)))
+    if match := _RACE.search(text):
+        fields.update(_field("recent_race", f"{match.group(1).replace(' ', '-')}={match.group(2)}"))
+    if match := _GOAL.search(text):
+        fields["goal"] = _goal(match.group(1))
+    return fields
+
+
+def apply_update(profile: ProfileRecord, fields: dict[str, Any]) -> ProfileRecord:
+    return replace(profile, **fields)
+
+
+def describe_profile(profile: ProfileRecord, units: science.Units = "km") -> str:
+    """The profile as a runner reads it, with what is still missing and how to set it."""
+    lines = ["Your profile:"]
+    lines.append(
+        f"- weekly volume: {science.format_distance(profile.weekly_km, units)}"
+        if profile.weekly_km is not None
+        else "- weekly volume: not set (e.g. /profile weekly=30)"
+    )
+    lines.append(
+        f"- runs per week: {profile.days_per_week}"
+        if profile.days_per_week is not None
+        else "- runs per week: not set (e.g. /profile days=4)"
+    )
+    lines.append(f"- long run day: {profile.long_run_day or 'sun (default)'}")
+    if profile.recent_race_km is not None and profile.recent_race_s is not None:
+        vdot = science.vdot_from_race(profile.recent_race_km, profile.recent_race_s)
+        lines.append(
+            f"- recent race: {science.format_distance(profile.recent_race_km, units)} in "
+            f"{science.format_clock(profile.recent_race_s)} (VDOT {vdot:.1f})"
+        )
+    else:
+        lines.append("- recent race: not set (e.g. /profile race=10k=48:30) for exact paces")
+    lines.append(f"- goal: {profile.goal}" if profile.goal else "- goal: not set")
+    return "\n".join(lines)

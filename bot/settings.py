@@ -1,0 +1,156 @@
+"""One validated ``Settings`` for the whole bot, read once at start-up.
+
+Layers, last wins: the defaults below, ``config/default.toml`` of a source checkout, the TOML file
+named by ``RUNCOACH_CONFIG``, then ``RUNCOACH_*`` environment variables. Secrets (the platform
+tokens) are ``SecretStr``, so printing, logging or repr-ing the settings shows ``**********``.
+``load_settings`` turns any problem into one ``SettingsError`` line that names the setting and
+what it expects and never echoes the value, which could be a token pasted into the wrong
+variable; a bad configuration stops the bot before it touches a platform or the database.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ENV_PREFIX = "RUNCOACH_"
+CONFIG_ENV = "RUNCOACH_CONFIG"
+# Present in a source checkout; an installed package (the Docker image) names its file instead
+# through RUNCOACH_CONFIG.
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A configuration problem, as one line fit to print and exit on."""
+
+
+class Settings(BaseSettings):
+    """Every setting; each ``description`` says what a valid value is, for error messages."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        # An empty variable (as a copied .env.example leaves them) means "not set".
+        env_ignore_empty=True,
+        # A misspelt key in a TOML file is an error, not a silently ignored line.
+        extra="forbid",
+    )
+
+    data_dir: Path = Field(Path("data"), description="a directory path")
+    database_url: str = Field(
+        "",
+        description="a SQLAlchemy URL such as sqlite:///data/runcoach.db or "
+        "postgresql+psycopg://user@host/runcoach",
+        # A PostgreSQL URL can carry a password.
+        repr=False,
+    )
+    model_path: Path | None = Field(None, description="the path of a GGUF model file")
+    llm_url: str | None = Field(None, description="an http(s) URL of an OpenAI-compatible server")
+    discord_token: SecretStr | None = Field(None, description="a Discord bot token")
+    telegram_token: SecretStr | None = Field(None, description="a Telegram bot token")
+    telegram_base_url: str | None = Field(None, description="an http(s) URL of a Bot API server")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "INFO", description="one of " + ", ".join(LOG_LEVELS)
+    )
+    conversation_turns_kept: int = Field(20, ge=0, description="a whole number, 0 or more")
+    reminder_grace_hours: float = Field(3, ge=0, le=24, description="a number of hours, 0 to 24")
+    default_timezone: str = Field("UTC", description="an IANA time zone such as Europe/Paris")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files = [DEFAULT_CONFIG] if DEFAULT_CONFIG.is_file() else []
+        chosen = os.environ.get(CONFIG_ENV)
+        if chosen:
+            path = Path(chosen).expanduser()
+            if not path.is_file():
+                raise SettingsError(f"{CONFIG_ENV}: no such file {path}")
+            files.append(path)
+        # Highest priority first: the environment, then the chosen file, then default.toml.
+        return (init_settings, env_settings, *(_toml_source(settings_cls, f) for f in files[::-1]))
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("data_dir", "model_path")
+    @classmethod
+    def _expand_user(cls, value: Path | None) -> Path | None:
+        return None if value is None else value.expanduser()
+
+    @field_validator("database_url")
+    @classmethod
+    def _parsable_url(cls, value: str) -> str:
+        if value:
+            try:
+                make_url(value)
+            except ArgumentError:
+                raise ValueError("not a SQLAlchemy URL") from None
+        return value
+
+    @field_validator("llm_url", "telegram_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone") from None
+        return value
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        """The database follows the data directory unless given: one volume holds everything."""
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'runcoach.db').resolve()}"
+        return self
+
+
+def _toml_source(settings_cls: type[BaseSettings], path: Path) -> TomlConfigSettingsSource:
+    try:
+        return TomlConfigSettingsSource(settings_cls, toml_file=path)
+    except tomllib.TOMLDecodeError as err:
+        raise SettingsError(f"config file {path}: not valid TOML ({err})") from None
+
+
+def load_settings() -> Settings:
+    """The settings, or a ``SettingsError`` whose message is the one line to show the operator."""
+    try:
+        return Settings()
+    except ValidationError as err:
+        raise SettingsError("; ".join(_describe(error) for error in err.errors())) from None
+
+
+def _describe(error: Any) -> str:
+    """Names the setting and what it expects; never the offending value."""
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return f"unknown setting {name!r} in a config file"
+    return f"invalid {ENV_PREFIX}{name.upper()} ({name}): expected {field.description}"
