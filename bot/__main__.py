@@ -6,18 +6,22 @@ code 2 and nothing on stdout, so scripts and chat front ends can rely on the con
 
 from __future__ import annotations
 
+import asyncio
+import getpass
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
+from bot import app as runtime_app
 from bot.plans import render
 from bot.plans.generator import generate_plan
 from bot.plans.model import PlanRequestError
 from bot.plans.request import RawPlanOptions, build_request
+from bot.settings import Settings, SettingsError, load_settings
+from bot.storage import migrate
 
 app = typer.Typer(
     name="runcoach",
@@ -27,7 +31,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
 FORMATS = ("text", "json", "ics", "png")
+UserOption = Annotated[
+    str | None,
+    typer.Option("--user", help="Who is talking: console users are kept apart by this name."),
+]
 
 
 class UsageError(Exception):
@@ -100,17 +111,67 @@ def plan(
     typer.echo(f"wrote {out}", err=True)
 
 
+def _settings() -> Settings:
+    settings = load_settings()
+    runtime_app.configure_logging(settings)
+    return settings
+
+
+def _console_user(name: str | None) -> str:
+    """The local account name by default, so each person on a shared machine has their own data."""
+    chosen = (name if name is not None else getpass.getuser()).strip()
+    if not chosen or len(chosen) > 64 or not chosen.isprintable():
+        raise UsageError("--user takes a printable name of 1 to 64 characters")
+    return chosen
+
+
+@app.command()
+def chat(user: UserOption = None) -> None:
+    """Talk to the coach in this terminal (the same commands as Discord and Telegram)."""
+    name = _console_user(user)
+    with runtime_app.open_runtime(_settings()) as runtime:
+        asyncio.run(runtime_app.console(runtime, name).run())
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question or a command, e.g. '/today'.")],
+    user: UserOption = None,
+) -> None:
+    """Send one message to the coach and print the answer."""
+    name = _console_user(user)
+    with runtime_app.open_runtime(_settings()) as runtime:
+        adapter = runtime_app.console(runtime, name)
+        adapter.show(asyncio.run(adapter.ask(question)))
+
+
+@app.command()
+def serve(user: UserOption = None) -> None:
+    """Run the bot: every platform whose token is set, or the console chat if none is."""
+    asyncio.run(runtime_app.serve(_settings(), console_user=_console_user(user)))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (the bot also does this at start-up)."""
+    settings = _settings()
+    migrate.upgrade(settings.database_url)
+    typer.echo("database is up to date", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI, turning every refusal into one stderr line and exit code 2."""
     try:
         result = app(args=argv, standalone_mode=False, prog_name="runcoach")
-    except (PlanRequestError, UsageError) as err:
+    except (PlanRequestError, UsageError, SettingsError) as err:
         typer.echo(f"runcoach: {err}", err=True)
         return 2
-    except click.UsageError as err:
+    except typer.TyperException as err:  # typer's own usage errors: missing or unknown options
+        if not err.format_message():  # bare `runcoach`: the help was just printed
+            return 2
         typer.echo(f"runcoach: {err.format_message()} (see runcoach --help)", err=True)
         return 2
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("runcoach: interrupted", err=True)
         return 130
     return result if isinstance(result, int) else 0
