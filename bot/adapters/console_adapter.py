@@ -24,6 +24,10 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class ConsoleAdapter:
+    """Also the console's ``Sender``: a reminder for the person at the terminal is printed."""
+
+    platform = PLATFORM
+
     def __init__(
         self,
         coach: Coach,
@@ -46,6 +50,9 @@ class ConsoleAdapter:
                 platform=PLATFORM, user_ref=self._user, text=text, display_name=self._user
             )
         )
+
+    async def send(self, platform_user_id: str, messages: list[OutgoingMessage]) -> None:
+        self.show(messages)
 
     def show(self, replies: Iterable[OutgoingMessage]) -> None:
         for message in replies:

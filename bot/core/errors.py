@@ -5,3 +5,15 @@ from __future__ import annotations
 
 class UserFacingError(Exception):
     """A refusal the coach replies with: one line that says what to do instead."""
+
+
+class DeliveryError(Exception):
+    """A message the bot started (a reminder) could not be delivered."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth retrying: a rate limit, a timeout, the platform briefly down."""
+
+
+class RecipientUnreachable(DeliveryError):
+    """Never worth retrying: the user blocked the bot, left, or cannot be messaged."""

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.core.messages import OutgoingMessage
 
 
 @dataclass(frozen=True)
@@ -89,3 +92,15 @@ class Storage(Protocol):
     def forget(self, user_id: int) -> None:
         """Delete every row about the user, in every table."""
         ...
+
+
+class Sender(Protocol):
+    """A front end's way to start a conversation (reminders), rather than answer one.
+
+    ``send`` raises ``TransientDeliveryError`` when a retry may work and ``RecipientUnreachable``
+    when it never will (the user blocked the bot); both live in ``bot.core.errors``.
+    """
+
+    platform: str
+
+    async def send(self, platform_user_id: str, messages: list[OutgoingMessage]) -> None: ...
