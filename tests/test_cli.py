@@ -1,0 +1,173 @@
+"""The `runcoach` command line as a runner or a script sees it: output, exit codes, files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import icalendar
+import jsonschema
+import pytest
+
+from bot.__main__ import main
+from bot.plans.model import plan_schema
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Every test gets its own data dir, whatever the developer's environment holds."""
+    for name in list(os.environ):
+        if name.startswith("RUNCOACH_"):
+            monkeypatch.delenv(name)
+    data = tmp_path / "data"
+    monkeypatch.setenv("RUNCOACH_DATA_DIR", str(data))
+    return data
+
+
+def run(capfdbinary: pytest.CaptureFixture[bytes], *argv: str) -> tuple[int, bytes, str]:
+    code = main(list(argv))
+    out, err = capfdbinary.readouterr()
+    return code, out, err.decode()
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["15k", "8w"], "not a race"),
+        (["banana", "8w"], "not a race"),
+        (["10k", "0w"], "at least 1 week"),
+        (["10k", "-3"], "-3"),
+        (["10k", "53w"], "at most 52"),
+        (["10k", "1000weeks"], "at most 52"),
+        (["10k", "eight"], "weeks"),
+        (["10k", "3w"], "at least 6 weeks"),
+        (["marathon", "8w"], "at least 12 weeks"),
+        (["10k", "8w", "--days", "1"], "2 to 7"),
+        (["10k", "8w", "--days", "8"], "2 to 7"),
+        (["10k", "8w", "--weekly-km", "-10"], "cannot be negative"),
+        (["10k", "8w", "--weekly-km", "300"], "beyond what I plan for"),
+        (["10k", "8w", "--recent-race", "5k=10:00"], "world record"),
+        (["10k", "8w", "--recent-race", "10k=45:99"], "45:99"),
+        (["10k", "8w", "--recent-race", "10k=fast"], "fast"),
+        (["10k", "8w", "--start", "2026-13-01"], "2026-13-01"),
+        (["10k", "8w", "--start", "tomorrow"], "tomorrow"),
+        (["10k", "8w", "--long-run-day", "funday"], "not a day of the week"),
+        (["10k", "8w", "--longest-run", "-5"], "longest"),
+        (["10k", "8w", "--units", "furlongs"], "not a unit"),
+        (["10k", "8w", "--format", "pdf"], "unknown format"),
+        (["10k", "8w", "--bogus"], "--bogus"),
+        (["10k"], "WEEKS"),
+    ],
+)
+def test_refused_plan_requests_exit_2_with_one_line_and_no_stdout(
+    capfdbinary: pytest.CaptureFixture[bytes], argv: list[str], fragment: str
+) -> None:
+    code, out, err = run(capfdbinary, "plan", *argv)
+    assert code == 2
+    assert out == b""
+    assert err.count("\n") == 1 and err.startswith("runcoach: ")
+    assert "Traceback" not in err
+    assert fragment.lower() in err.lower()
+
+
+def test_text_plan_is_the_same_bytes_every_time(capfdbinary: pytest.CaptureFixture[bytes]) -> None:
+    argv = ["plan", "half", "12w", "--start", "2027-01-04", "--recent-race", "10k=48:30"]
+    first = run(capfdbinary, *argv)
+    second = run(capfdbinary, *argv)
+    assert first[0] == 0 and first == second
+    text = first[1].decode()
+    assert text.startswith("Half marathon plan: 12 weeks")
+    assert "Week 12 of 12" in text
+
+
+def test_json_plan_follows_the_schema(capfdbinary: pytest.CaptureFixture[bytes]) -> None:
+    code, out, _ = run(
+        capfdbinary, "plan", "marathon", "18", "--weekly-km", "55", "--start", "2027-01-04",
+        "--format", "json", "--units", "mi",
+    )  # fmt: skip
+    assert code == 0
+    plan = json.loads(out)
+    jsonschema.validate(plan, plan_schema())
+    assert plan["race"]["distance_km"] == pytest.approx(42.195)  # JSON stays metric
+
+
+def test_calendar_and_chart_are_written_to_files(
+    capfdbinary: pytest.CaptureFixture[bytes], tmp_path: Path
+) -> None:
+    ics, png = tmp_path / "plan.ics", tmp_path / "plan.png"
+    base = ["plan", "10k", "8weeks", "--start", "2027-01-04"]
+    assert run(capfdbinary, *base, "--format", "ics", "--out", str(ics))[0] == 0
+    assert run(capfdbinary, *base, "--format", "png", "--out", str(png))[0] == 0
+    assert icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_unwritable_output_is_one_line(
+    capfdbinary: pytest.CaptureFixture[bytes], tmp_path: Path
+) -> None:
+    code, out, err = run(capfdbinary, "plan", "10k", "8w", "--out", str(tmp_path / "no" / "x"))
+    assert (code, out) == (2, b"")
+    assert err.startswith("runcoach: cannot write") and err.count("\n") == 1
+
+
+def test_ask_answers_through_the_coach_and_keeps_users_apart(
+    capfdbinary: pytest.CaptureFixture[bytes], isolated_settings: Path
+) -> None:
+    code, out, _ = run(capfdbinary, "ask", "/plan 10k 8weeks", "--user", "ana")
+    assert code == 0
+    text = out.decode()
+    assert "10K plan: 8 weeks" in text
+    calendars = list((isolated_settings / "files" / "ana").glob("*.ics"))
+    assert len(calendars) == 1 and str(calendars[0]) in text.replace("\n", "")
+    assert "10K plan" in run(capfdbinary, "ask", "/plan", "--user", "ana")[1].decode()
+    assert "no plan yet" in run(capfdbinary, "ask", "/today", "--user", "ben")[1].decode()
+
+
+def test_chat_runs_commands_until_quit(
+    capfdbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = iter(["/profile I run 30 km a week, 4 days", "", "/plan half 12w", "/quit", "/help"])
+    monkeypatch.setattr("rich.console.Console.input", lambda self, prompt="": next(lines))
+    code, out, _ = run(capfdbinary, "chat", "--user", "cy")
+    text = out.decode()
+    assert code == 0
+    assert "Saved" in text and "30 km" in text
+    assert "Half marathon plan: 12 weeks" in text
+    assert "/remind" not in text  # /help came after /quit and was never read
+    assert text.rstrip().endswith("Bye - run happy!")
+
+
+def test_a_bad_setting_stops_the_bot_with_one_line(
+    capfdbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNCOACH_DEFAULT_TIMEZONE", "Mars/Olympus")
+    code, out, err = run(capfdbinary, "serve")
+    assert (code, out) == (2, b"")
+    assert "RUNCOACH_DEFAULT_TIMEZONE" in err and err.count("\n") == 1
+
+
+def test_db_upgrade_creates_the_database(
+    capfdbinary: pytest.CaptureFixture[bytes], isolated_settings: Path
+) -> None:
+    assert run(capfdbinary, "db", "upgrade")[0] == 0
+    assert (isolated_settings / "runcoach.db").is_file()
+    assert run(capfdbinary, "db", "upgrade")[0] == 0  # idempotent
+
+
+def test_the_installed_entry_point_refuses_without_a_traceback(tmp_path: Path) -> None:
+    """The real process, as a shell script would call it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "plan", "10k", "8w", "--days", "9"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        timeout=60,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("runcoach: ") and result.stderr.count("\n") == 1
