@@ -13,8 +13,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.ports import PlanRecord, ProfileRecord, Storage, Turn, UserRecord
+from bot.core.reminders import next_after
 from bot.storage.db import create_engine
-from bot.storage.repositories import SqlStorage, next_reminder_utc
+from bot.storage.repositories import SqlStorage
 from bot.storage.tables import ConversationTurn, Plan, ReminderLog, User, metadata
 
 PROFILE = ProfileRecord(
@@ -161,8 +162,8 @@ def test_set_reminder_for_an_unknown_user_fails_loudly(storage: SqlStorage) -> N
         ),
     ],
 )
-def test_next_reminder_utc(at: time, zone: str | None, after: datetime, expected: datetime) -> None:
-    assert next_reminder_utc(at, zone, after) == expected.replace(tzinfo=UTC)
+def test_next_after(at: time, zone: str | None, after: datetime, expected: datetime) -> None:
+    assert next_after(at, zone, after) == expected.replace(tzinfo=UTC)
 
 
 def test_claim_reminder_is_once_only_per_user_and_day(storage: SqlStorage, engine: Engine) -> None:
