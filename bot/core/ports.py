@@ -7,7 +7,7 @@ platform adapter holds can leak one user's rows to another.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -135,15 +135,17 @@ class ReminderStore(Protocol):
         for one retry only; those claimed before ``late_before`` are dropped as late."""
         ...
 
-    def finish_reminder(self, log_id: int, status: str) -> None:
-        """Record how a claimed reminder ended (sent, skipped, failed, unreachable)."""
+    def finish_reminders(self, outcomes: Sequence[tuple[int, str]]) -> None:
+        """Record how claimed reminders ended: (log id, sent | skipped | failed | unreachable)."""
         ...
 
     def block_reminders(self, user_id: int) -> None:
         """Turn the user's reminders off because they cannot be reached, and flag it."""
         ...
 
-    def active_plan(self, user_id: int) -> PlanRecord | None: ...
+    def active_plans(self, user_ids: Collection[int]) -> dict[int, PlanRecord]:
+        """The active plan of each of these users who has one, by user id."""
+        ...
 
 
 class Sender(Protocol):

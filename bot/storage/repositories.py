@@ -12,7 +12,7 @@ PostgreSQL, where it does not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, date, datetime, time, timedelta
@@ -138,6 +138,14 @@ class SqlStorage:
             ).first()
             return None if row is None else _plan_record(row)
 
+    def active_plans(self, user_ids: Collection[int]) -> dict[int, PlanRecord]:
+        with self._read() as session:
+            rows = session.scalars(
+                select(Plan).where(Plan.user_id.in_(list(user_ids)), Plan.active).order_by(Plan.id)
+            ).all()
+            # Ordered by id, so a user's newest active plan wins, as in active_plan.
+            return {row.user_id: _plan_record(row) for row in rows}
+
     # ---- reminders ------------------------------------------------------------------------
 
     def set_reminder(self, user_id: int, at: time | None, timezone: str | None) -> None:
@@ -187,9 +195,14 @@ class SqlStorage:
         self, now: datetime, grace: timedelta, platforms: Collection[str], limit: int
     ) -> ClaimBatch:
         """One write transaction decides, claims and reschedules a batch: a claim that commits
-        is a reminder this process must send, and no other process or tick can claim it."""
-        claims: list[ReminderClaim] = []
+        is a reminder this process must send, and no other process or tick can claim it.
+
+        A day already claimed (the user moved their reminder later after it went out) is
+        skipped, keeping the new schedule. The batch's rows go in with one multi-row INSERT;
+        only if a concurrent worker claimed one of them meanwhile (possible on PostgreSQL, not
+        under SQLite's ``BEGIN IMMEDIATE``) does it fall back to one savepoint per row."""
         late: list[tuple[int, date]] = []
+        wanted: list[tuple[User, date]] = []
         with self._write() as session:
             due = session.scalars(
                 select(User)
@@ -208,18 +221,33 @@ class SqlStorage:
                 user.next_reminder_utc = decision.next_utc
                 if decision.late is not None:
                     late.append((user.id, decision.late))
-                    continue
-                assert decision.send_for is not None  # either late or to send
-                row = ReminderLog(
-                    user_id=user.id,
-                    local_date=decision.send_for,
-                    status=reminders.CLAIMED,
-                    created=now,
+                elif decision.send_for is not None:
+                    wanted.append((user, decision.send_for))
+            claimed_days = set(
+                session.execute(
+                    select(ReminderLog.user_id, ReminderLog.local_date).where(
+                        ReminderLog.user_id.in_([user.id for user, _ in wanted]),
+                        ReminderLog.local_date.in_({day for _, day in wanted}),
+                    )
+                ).tuples()
+            )
+            wanted = [(user, day) for user, day in wanted if (user.id, day) not in claimed_days]
+
+            def log_row(user: User, day: date) -> ReminderLog:
+                return ReminderLog(
+                    user_id=user.id, local_date=day, status=reminders.CLAIMED, created=now
                 )
-                # A duplicate means that day's reminder was already claimed (the user moved
-                # their reminder later after it was sent): skip it, keep the new schedule.
-                if _insert_unless_duplicate(session, row):
-                    claims.append(ReminderClaim(row.id, _user_record(user), decision.send_for))
+
+            rows = [(user, log_row(user, day)) for user, day in wanted]
+            try:
+                with session.begin_nested():
+                    session.add_all([row for _, row in rows])
+            except IntegrityError:
+                rows = [(user, log_row(user, day)) for user, day in wanted]
+                rows = [(user, row) for user, row in rows if _insert_unless_duplicate(session, row)]
+            claims = [
+                ReminderClaim(row.id, _user_record(user), row.local_date) for user, row in rows
+            ]
         return ClaimBatch(claims, late)
 
     def reclaim_orphans(
@@ -256,12 +284,14 @@ class SqlStorage:
                     claims.append(ReminderClaim(log.id, _user_record(user), log.local_date))
         return ClaimBatch(claims, late)
 
-    def finish_reminder(self, log_id: int, status: str) -> None:
+    def finish_reminders(self, outcomes: Sequence[tuple[int, str]]) -> None:
         """A row deleted meanwhile (the user sent /forget) simply stays deleted."""
         with self._write() as session:
-            session.execute(
-                update(ReminderLog).where(ReminderLog.id == log_id).values(status=status)
-            )
+            for status in {status for _, status in outcomes}:
+                ids = [log_id for log_id, done in outcomes if done == status]
+                session.execute(
+                    update(ReminderLog).where(ReminderLog.id.in_(ids)).values(status=status)
+                )
 
     def block_reminders(self, user_id: int) -> None:
         with self._write() as session:

@@ -70,7 +70,10 @@ def _user_fk() -> ForeignKey:
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "platform_user_id"),
+        Index(None, "platform", "next_reminder_utc"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -83,8 +86,10 @@ class User(Base):
     # on their next message.
     reminders_blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # When the next reminder is due, so a scheduler (or several workers) can claim due rows with
-    # an indexed range query instead of computing every user's local time on every tick.
-    next_reminder_utc: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # an indexed range query instead of computing every user's local time on every tick. The
+    # index leads with platform because the query filters on it: with next_reminder_utc alone,
+    # SQLite answers "platform = ?" from the unique index instead and reads every user.
+    next_reminder_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

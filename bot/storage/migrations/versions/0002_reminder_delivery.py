@@ -1,4 +1,5 @@
-"""reminder delivery: users.reminders_blocked, reminder_log (status, created) index
+"""reminder delivery: users.reminders_blocked; index due reminders by (platform, due time);
+index reminder_log by (status, created)
 
 Revision ID: 0002
 Revises: 0001
@@ -21,10 +22,16 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("reminders_blocked", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+    op.drop_index(op.f("ix_users_next_reminder_utc"), table_name="users")
+    op.create_index(
+        op.f("ix_users_platform_next_reminder_utc"), "users", ["platform", "next_reminder_utc"]
+    )
     op.create_index(op.f("ix_reminder_log_status_created"), "reminder_log", ["status", "created"])
 
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_reminder_log_status_created"), table_name="reminder_log")
+    op.drop_index(op.f("ix_users_platform_next_reminder_utc"), table_name="users")
+    op.create_index(op.f("ix_users_next_reminder_utc"), "users", ["next_reminder_utc"])
     with op.batch_alter_table("users") as batch:
         batch.drop_column("reminders_blocked")
