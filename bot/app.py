@@ -47,8 +47,10 @@ def configure_logging(settings: Settings) -> None:
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Alembic narrates every start-up at INFO; it would interrupt the console chat.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Alembic narrates every start-up and APScheduler every minute's tick at INFO; they would
+    # interrupt the console chat.
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 @contextmanager

@@ -141,7 +141,7 @@ def reminder_messages(record: PlanRecord | None, today: date) -> list[OutgoingMe
     day = days.get(today.isoformat())
     if day is None:
         return []
-    heading = f"Good morning! {today:%A %d %b}:"
+    heading = f"Today, {today:%A %d %b}:"  # not "good morning": some runners pick the evening
     kind = day["kind"]
     if kind == "race":
         text = (

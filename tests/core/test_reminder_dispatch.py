@@ -286,3 +286,9 @@ async def test_users_of_a_platform_that_is_not_running_wait_within_the_grace_win
     clock.now = utc(2026, 11, 9, 7, 0)  # Telegram comes up half an hour later
     await dispatcher(storage, clock, [sender, telegram]).dispatch()
     assert len(telegram.to("tg-1")) == 1 and sender.sent == []
+
+
+async def test_setting_a_reminder_without_a_plan_says_what_it_will_carry(coach: Coach) -> None:
+    assert "/plan" in await say(coach, "ann", "/remind 06:30 Europe/Paris")
+    await say(coach, "ann", "/plan 10k 8weeks")
+    assert "/plan" not in await say(coach, "ann", "/remind 06:45")

@@ -122,7 +122,7 @@ def text_on(record: PlanRecord, day: date) -> str:
 def test_a_workout_day_gives_the_session_with_paces_and_why(record: PlanRecord) -> None:
     tempo = day_of(record, "tempo")
     text = text_on(record, date.fromisoformat(str(tempo["date"])))
-    assert text.startswith("Good morning!")
+    assert text.startswith("Today, ")
     assert "tempo" in text and "/km" in text
     assert "Why: threshold work" in text
 

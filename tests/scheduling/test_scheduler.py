@@ -66,7 +66,7 @@ async def test_first_pass_runs_at_start_up_to_catch_up(
     reminders = scheduler(storage, clock, terminal)  # ticks at second 0 of each minute
     reminders.start()
     try:
-        await until(lambda: "Good morning! Monday 09 Nov" in screen.getvalue(), timeout_s=2.0)
+        await until(lambda: "Today, Monday 09 Nov" in screen.getvalue(), timeout_s=2.0)
     finally:
         await reminders.stop()
 
@@ -81,12 +81,12 @@ async def test_a_changed_reminder_is_picked_up_by_the_next_tick(
         clock.now = DUE - timedelta(seconds=30)
         await terminal.ask("/remind 07:00 UTC")  # set while the scheduler runs; nothing to sync
         await asyncio.sleep(1.1)
-        assert "Good morning" not in screen.getvalue()
+        assert "Today, " not in screen.getvalue()
         clock.now = DUE
-        await until(lambda: "Good morning! Monday 09 Nov" in screen.getvalue())
+        await until(lambda: "Today, Monday 09 Nov" in screen.getvalue())
     finally:
         await reminders.stop()
-    assert screen.getvalue().count("Good morning") == 1
+    assert screen.getvalue().count("Today, ") == 1
 
 
 class SlowSender:
