@@ -16,9 +16,9 @@ The only gap left is a crash after the platform accepted a message and before st
 a few milliseconds; closing it would need the platforms to deduplicate, which none offers.
 
 Storage calls run on one worker thread of their own: off the event loop, so a large batch never
-stalls chat replies, and one at a time, because concurrent SQLite writers queue on the write lock
-in the busy handler's millisecond sleeps (measured: 30 ms a reminder with a thread pool, under
-1 ms with one thread). Each batch's plans are read in one query. Sends run concurrently
+stalls chat replies, and one at a time, so the dispatcher's own writes never queue on SQLite's
+write lock (measured: 1.05 ms a reminder against 1.28 ms on the default thread pool). Each
+batch's plans are read in one query. Sends run concurrently
 (bounded), each retried with backoff on transient errors.
 """
 
