@@ -18,8 +18,8 @@ a few milliseconds; closing it would need the platforms to deduplicate, which no
 Storage calls run on one worker thread of their own: off the event loop, so a large batch never
 stalls chat replies, and one at a time, so the dispatcher's own writes never queue on SQLite's
 write lock (measured: 1.05 ms a reminder against 1.28 ms on the default thread pool). Each
-batch's plans are read in one query. Sends run concurrently
-(bounded), each retried with backoff on transient errors.
+batch's plans are read in one query. Sends run concurrently (bounded), each retried with backoff
+on transient errors.
 """
 
 from __future__ import annotations
