@@ -9,15 +9,19 @@ after its database is gone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from bot.adapters.console_adapter import ConsoleAdapter
-from bot.core.coach import Coach
+from bot.core.coach import Coach, utc_now
+from bot.core.ports import Sender
+from bot.core.reminder_dispatch import ReminderDispatcher
+from bot.scheduling.scheduler import ReminderScheduler
 from bot.settings import Settings
 from bot.storage import migrate
 from bot.storage.db import create_engine
@@ -43,8 +47,10 @@ def configure_logging(settings: Settings) -> None:
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Alembic narrates every start-up at INFO; it would interrupt the console chat.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Alembic narrates every start-up and APScheduler every minute's tick at INFO; they would
+    # interrupt the console chat.
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 @contextmanager
@@ -64,8 +70,28 @@ def console(runtime: Runtime, user: str) -> ConsoleAdapter:
     return ConsoleAdapter(runtime.coach, user=user, files_dir=runtime.files_dir(user))
 
 
+@asynccontextmanager
+async def reminders(runtime: Runtime, senders: Sequence[Sender]) -> AsyncIterator[None]:
+    """Daily reminders to the users of ``senders``' platforms while the block runs; start it
+    after the front ends are up and leave it before they stop, so no send finds one closed."""
+    dispatcher = ReminderDispatcher(
+        runtime.storage,
+        senders,
+        grace=timedelta(hours=runtime.settings.reminder_grace_hours),
+        clock=utc_now,
+    )
+    scheduler = ReminderScheduler(dispatcher)
+    scheduler.start()
+    try:
+        yield
+    finally:
+        await scheduler.stop()
+
+
 async def serve(settings: Settings, *, console_user: str) -> None:
     """The bot: every platform whose token is set; with none, the console chat."""
     with open_runtime(settings) as runtime:
         log.info("no platform token set: starting the console chat")
-        await console(runtime, console_user).run()
+        adapter = console(runtime, console_user)
+        async with reminders(runtime, [adapter]):
+            await adapter.run()

@@ -21,6 +21,7 @@ from bot.core.errors import UserFacingError
 from bot.core.messages import IncomingMessage, OutgoingFile, OutgoingMessage
 from bot.core.ports import PlanRecord, ProfileRecord, Storage, UserRecord
 from bot.core.profile_text import apply_update, describe_profile, parse_profile_update
+from bot.core.reminders import BLOCKED_NOTICE
 from bot.plans import render
 from bot.plans.generator import generate_plan
 from bot.plans.model import Plan, PlanRequest, PlanRequestError, RecentRace, Units
@@ -81,12 +82,23 @@ class Coach:
 
     async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
         try:
-            return await self._dispatch(message)
+            replies = await self._dispatch(message)
         except (UserFacingError, PlanRequestError) as err:
-            return reply(_sentence(str(err)))
+            replies = reply(_sentence(str(err)))
         except Exception:
             log.exception("unhandled error for a %s message", message.platform)
             return reply("Sorry, something went wrong on my side. Please try again in a moment.")
+        return replies + self._blocked_notice(message)
+
+    def _blocked_notice(self, message: IncomingMessage) -> list[OutgoingMessage]:
+        """Once, after a reminder found the user unreachable and turned reminders off: they
+        cannot have seen it happen, and a silent stop looks like the bot broke."""
+        user = self._find_user(message)
+        if user is None or not user.reminders_blocked:
+            return []
+        self._storage.clear_reminders_blocked(user.id)
+        at = f"{user.remind_at:%H:%M}" if user.remind_at else "06:30"
+        return reply(BLOCKED_NOTICE.format(at=at))
 
     async def _dispatch(self, message: IncomingMessage) -> list[OutgoingMessage]:
         if len(message.text) > MAX_TEXT_CHARS:
@@ -236,10 +248,13 @@ class Coach:
         )
         user = user or self._user(message)
         self._storage.set_reminder(user.id, at, zone)
-        return reply(
+        text = (
             f"Daily reminder set for {at:%H:%M} ({zone}). You'll get each day's workout then; "
             "/remind off stops it."
         )
+        if self._storage.active_plan(user.id) is None:
+            text += " Reminders carry your plan's workouts: build one with /plan 10k 8weeks."
+        return reply(text)
 
     async def _export(self, message: IncomingMessage, args: str) -> list[OutgoingMessage]:
         _, record = self._active(message)

@@ -7,8 +7,9 @@ platform adapter holds can leak one user's rows to another.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ class UserRecord:
     timezone: str | None
     remind_at: time | None
     reminders_on: bool
+    # Set when a reminder found the user unreachable (they blocked the bot); the coach tells
+    # them on their next message, then clears it.
+    reminders_blocked: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,8 +93,58 @@ class Storage(Protocol):
         """Record that today's reminder is being sent; False if it was already claimed."""
         ...
 
+    def clear_reminders_blocked(self, user_id: int) -> None:
+        """The user has been told their reminders were switched off; don't tell them again."""
+        ...
+
     def forget(self, user_id: int) -> None:
         """Delete every row about the user, in every table."""
+        ...
+
+
+@dataclass(frozen=True)
+class ReminderClaim:
+    """A reminder this process now owns: the log row, who it is for and which local day."""
+
+    log_id: int
+    user: UserRecord
+    local_date: date
+
+
+@dataclass(frozen=True)
+class ClaimBatch:
+    claims: list[ReminderClaim]
+    late: list[tuple[int, date]]  # (user id, local date) dropped as too late to send
+
+
+class ReminderStore(Protocol):
+    """What the reminder dispatcher needs from storage. Each call is one transaction."""
+
+    def claim_due(
+        self, now: datetime, grace: timedelta, platforms: Collection[str], limit: int
+    ) -> ClaimBatch:
+        """Claim up to ``limit`` reminders due by ``now``, deciding (``reminders.decide``) and
+        claiming the (user, local date) log row in the same transaction, and moving each user's
+        next due time on; late ones are dropped and returned in ``late``."""
+        ...
+
+    def reclaim_orphans(
+        self, claimed_before: datetime, late_before: datetime, limit: int
+    ) -> ClaimBatch:
+        """Claims left unsent since before ``claimed_before`` (their process died), each taken
+        for one retry only; those claimed before ``late_before`` are dropped as late."""
+        ...
+
+    def finish_reminders(self, outcomes: Sequence[tuple[int, str]]) -> None:
+        """Record how claimed reminders ended: (log id, sent | skipped | failed | unreachable)."""
+        ...
+
+    def block_reminders(self, user_id: int) -> None:
+        """Turn the user's reminders off because they cannot be reached, and flag it."""
+        ...
+
+    def active_plans(self, user_ids: Collection[int]) -> dict[int, PlanRecord]:
+        """The active plan of each of these users who has one, by user id."""
         ...
 
 

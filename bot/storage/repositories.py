@@ -12,7 +12,7 @@ PostgreSQL, where it does not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,30 +23,24 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.ports import PlanRecord, ProfileRecord, Turn, UserRecord
+from bot.core import reminders
+from bot.core.ports import (
+    ClaimBatch,
+    PlanRecord,
+    ProfileRecord,
+    ReminderClaim,
+    Turn,
+    UserRecord,
+)
 from bot.storage.db import READ_ONLY
 from bot.storage.tables import ConversationTurn, Plan, Profile, ReminderLog, User, metadata
 
 DEFAULT_TURNS_KEPT = 20
-CLAIMED = "claimed"
 _PROFILE_FIELDS = tuple(field.name for field in fields(ProfileRecord))
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def next_reminder_utc(at: time, timezone: str | None, after: datetime) -> datetime:
-    """The first moment strictly after ``after`` when the local clock in ``timezone`` reads
-    ``at``, in UTC. Computed from the local date so it stays at ``at`` across DST changes."""
-    zone = ZoneInfo(timezone or "UTC")
-    local_today = after.astimezone(zone).date()
-    for day in (local_today, local_today + timedelta(days=1)):
-        candidate = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
-        if candidate > after:
-            return candidate
-    # Only reachable when a DST jump swallows tomorrow's time too; the day after always works.
-    return datetime.combine(local_today + timedelta(days=2), at, tzinfo=zone).astimezone(UTC)
 
 
 class SqlStorage:
@@ -144,6 +138,14 @@ class SqlStorage:
             ).first()
             return None if row is None else _plan_record(row)
 
+    def active_plans(self, user_ids: Collection[int]) -> dict[int, PlanRecord]:
+        with self._read() as session:
+            rows = session.scalars(
+                select(Plan).where(Plan.user_id.in_(list(user_ids)), Plan.active).order_by(Plan.id)
+            ).all()
+            # Ordered by id, so a user's newest active plan wins, as in active_plan.
+            return {row.user_id: _plan_record(row) for row in rows}
+
     # ---- reminders ------------------------------------------------------------------------
 
     def set_reminder(self, user_id: int, at: time | None, timezone: str | None) -> None:
@@ -156,7 +158,7 @@ class SqlStorage:
             row.timezone = timezone
             row.reminders_on = at is not None
             row.next_reminder_utc = (
-                None if at is None else next_reminder_utc(at, timezone, self._clock())
+                None if at is None else reminders.next_after(at, timezone, self._clock())
             )
 
     def claim_reminder(self, user_id: int, local_date: date) -> bool:
@@ -164,7 +166,10 @@ class SqlStorage:
         so the claimed reminder stops being due in the same transaction that claims it."""
         with self._write() as session:
             claim = ReminderLog(
-                user_id=user_id, local_date=local_date, status=CLAIMED, created=self._clock()
+                user_id=user_id,
+                local_date=local_date,
+                status=reminders.CLAIMED,
+                created=self._clock(),
             )
             if not _insert_unless_duplicate(session, claim):
                 claimed = session.scalar(
@@ -180,11 +185,125 @@ class SqlStorage:
                 end_of_day = datetime.combine(
                     local_date, time.max, tzinfo=ZoneInfo(user.timezone or "UTC")
                 )
-                following = next_reminder_utc(user.remind_at, user.timezone, end_of_day)
+                following = reminders.next_after(user.remind_at, user.timezone, end_of_day)
                 # Never backwards: a late claim for an older day must not make today due again.
                 if user.next_reminder_utc is None or following > user.next_reminder_utc:
                     user.next_reminder_utc = following
             return True
+
+    def claim_due(
+        self, now: datetime, grace: timedelta, platforms: Collection[str], limit: int
+    ) -> ClaimBatch:
+        """One write transaction decides, claims and reschedules a batch: a claim that commits
+        is a reminder this process must send, and no other process or tick can claim it.
+
+        A day already claimed (the user moved their reminder later after it went out) is
+        skipped, keeping the new schedule. The batch's rows go in with one multi-row INSERT;
+        only if a concurrent worker claimed one of them meanwhile (possible on PostgreSQL, not
+        under SQLite's ``BEGIN IMMEDIATE``) does it fall back to one savepoint per row."""
+        late: list[tuple[int, date]] = []
+        wanted: list[tuple[User, date]] = []
+        with self._write() as session:
+            due = session.scalars(
+                select(User)
+                .where(
+                    User.next_reminder_utc <= now,
+                    User.reminders_on,
+                    User.remind_at.is_not(None),
+                    User.platform.in_(list(platforms)),
+                )
+                .order_by(User.next_reminder_utc)
+                .limit(limit)
+            ).all()
+            for user in due:
+                assert user.remind_at is not None  # filtered above; narrows the type
+                decision = reminders.decide(user.remind_at, user.timezone, now, grace)
+                user.next_reminder_utc = decision.next_utc
+                if decision.late is not None:
+                    late.append((user.id, decision.late))
+                elif decision.send_for is not None:
+                    wanted.append((user, decision.send_for))
+            claimed_days = set(
+                session.execute(
+                    select(ReminderLog.user_id, ReminderLog.local_date).where(
+                        ReminderLog.user_id.in_([user.id for user, _ in wanted]),
+                        ReminderLog.local_date.in_({day for _, day in wanted}),
+                    )
+                ).tuples()
+            )
+            wanted = [(user, day) for user, day in wanted if (user.id, day) not in claimed_days]
+
+            def log_row(user: User, day: date) -> ReminderLog:
+                return ReminderLog(
+                    user_id=user.id, local_date=day, status=reminders.CLAIMED, created=now
+                )
+
+            rows = [(user, log_row(user, day)) for user, day in wanted]
+            try:
+                with session.begin_nested():
+                    session.add_all([row for _, row in rows])
+            except IntegrityError:
+                rows = [(user, log_row(user, day)) for user, day in wanted]
+                rows = [(user, row) for user, row in rows if _insert_unless_duplicate(session, row)]
+            claims = [
+                ReminderClaim(row.id, _user_record(user), row.local_date) for user, row in rows
+            ]
+        return ClaimBatch(claims, late)
+
+    def reclaim_orphans(
+        self, claimed_before: datetime, late_before: datetime, limit: int
+    ) -> ClaimBatch:
+        """The conditional UPDATE is the claim: on PostgreSQL two workers may read the same
+        orphan, but only one update matches ``status = claimed``."""
+        claims: list[ReminderClaim] = []
+        late: list[tuple[int, date]] = []
+        with self._write() as session:
+            orphans = session.execute(
+                select(ReminderLog, User)
+                .join(User, User.id == ReminderLog.user_id)
+                .where(
+                    ReminderLog.status == reminders.CLAIMED,
+                    ReminderLog.created < claimed_before,
+                )
+                .order_by(ReminderLog.created)
+                .limit(limit)
+            ).all()
+            for log, user in orphans:
+                too_late = log.created < late_before
+                taken = session.execute(
+                    update(ReminderLog)
+                    .where(ReminderLog.id == log.id, ReminderLog.status == reminders.CLAIMED)
+                    .values(status=reminders.MISSED if too_late else reminders.RETRIED)
+                    .execution_options(synchronize_session=False)
+                )
+                if taken.rowcount != 1:
+                    continue
+                if too_late:
+                    late.append((user.id, log.local_date))
+                else:
+                    claims.append(ReminderClaim(log.id, _user_record(user), log.local_date))
+        return ClaimBatch(claims, late)
+
+    def finish_reminders(self, outcomes: Sequence[tuple[int, str]]) -> None:
+        """A row deleted meanwhile (the user sent /forget) simply stays deleted."""
+        with self._write() as session:
+            for status in {status for _, status in outcomes}:
+                ids = [log_id for log_id, done in outcomes if done == status]
+                session.execute(
+                    update(ReminderLog).where(ReminderLog.id.in_(ids)).values(status=status)
+                )
+
+    def block_reminders(self, user_id: int) -> None:
+        with self._write() as session:
+            session.execute(
+                update(User)
+                .where(User.id == user_id)
+                .values(reminders_on=False, next_reminder_utc=None, reminders_blocked=True)
+            )
+
+    def clear_reminders_blocked(self, user_id: int) -> None:
+        with self._write() as session:
+            session.execute(update(User).where(User.id == user_id).values(reminders_blocked=False))
 
     # ---- conversation ---------------------------------------------------------------------
 
@@ -258,6 +377,7 @@ def _user_record(row: User) -> UserRecord:
         timezone=row.timezone,
         remind_at=row.remind_at,
         reminders_on=row.reminders_on,
+        reminders_blocked=row.reminders_blocked,
     )
 
 

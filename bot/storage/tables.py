@@ -29,6 +29,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -69,7 +70,10 @@ def _user_fk() -> ForeignKey:
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "platform_user_id"),
+        Index(None, "platform", "next_reminder_utc"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -78,9 +82,14 @@ class User(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     remind_at: Mapped[time | None] = mapped_column(Time)
     reminders_on: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A reminder found the user unreachable: reminders were switched off, and the coach says so
+    # on their next message.
+    reminders_blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # When the next reminder is due, so a scheduler (or several workers) can claim due rows with
-    # an indexed range query instead of computing every user's local time on every tick.
-    next_reminder_utc: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # an indexed range query instead of computing every user's local time on every tick. The
+    # index leads with platform because the query filters on it: with next_reminder_utc alone,
+    # SQLite answers "platform = ?" from the unique index instead and reads every user.
+    next_reminder_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -127,12 +136,13 @@ class ReminderLog(Base):
     across processes and on PostgreSQL across machines."""
 
     __tablename__ = "reminder_log"
-    __table_args__ = (UniqueConstraint("user_id", "local_date"),)
+    # (status, created) finds claims whose process died without reading a day's finished rows.
+    __table_args__ = (UniqueConstraint("user_id", "local_date"), Index(None, "status", "created"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(_user_fk())
     local_date: Mapped[date] = mapped_column(Date)
-    # "claimed" when claimed; room for a scheduler to record "sent" or "failed" after sending.
+    # One of the statuses in bot.core.reminders: claimed, retried, sent, skipped, failed, ...
     status: Mapped[str] = mapped_column(String(16))
     created: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.core.ports import PlanRecord, ProfileRecord, Storage, Turn, UserRecord
+from bot.core.ports import PlanRecord, ProfileRecord, ReminderStore, Storage, Turn, UserRecord
+from bot.core.reminders import next_after
 from bot.storage.db import create_engine
-from bot.storage.repositories import SqlStorage, next_reminder_utc
+from bot.storage.repositories import SqlStorage
 from bot.storage.tables import ConversationTurn, Plan, ReminderLog, User, metadata
 
 PROFILE = ProfileRecord(
@@ -60,15 +61,26 @@ def fill(storage: SqlStorage, user_id: int, tag: str) -> None:
     assert storage.claim_reminder(user_id, date(2025, 3, 1))
 
 
-def test_sql_storage_has_every_port_method_with_the_same_signature() -> None:
+@pytest.mark.parametrize("port", [Storage, ReminderStore])
+def test_sql_storage_has_every_port_method_with_the_same_signature(port: type) -> None:
     port_methods = {
         name: member
-        for name, member in inspect.getmembers(Storage, inspect.isfunction)
+        for name, member in inspect.getmembers(port, inspect.isfunction)
         if not name.startswith("_")
     }
     assert port_methods, "the port lists no methods?"
     for name, method in port_methods.items():
         assert inspect.signature(getattr(SqlStorage, name)) == inspect.signature(method), name
+
+
+def test_active_plans_gives_each_users_current_plan_only(storage: SqlStorage) -> None:
+    ann = storage.user("console", "ann", "ann")
+    ben = storage.user("console", "ben", "ben")
+    storage.user("console", "cat", "cat")  # no plan
+    storage.save_plan(ann.id, {"n": 1}, {"weeks": []})
+    newest = storage.save_plan(ann.id, {"n": 2}, {"weeks": []})
+    ben_plan = storage.save_plan(ben.id, {"n": 3}, {"weeks": []})
+    assert storage.active_plans([ann.id, ben.id, 999]) == {ann.id: newest, ben.id: ben_plan}
 
 
 def test_user_is_created_once_and_follows_display_name(storage: SqlStorage, engine: Engine) -> None:
@@ -161,8 +173,8 @@ def test_set_reminder_for_an_unknown_user_fails_loudly(storage: SqlStorage) -> N
         ),
     ],
 )
-def test_next_reminder_utc(at: time, zone: str | None, after: datetime, expected: datetime) -> None:
-    assert next_reminder_utc(at, zone, after) == expected.replace(tzinfo=UTC)
+def test_next_after(at: time, zone: str | None, after: datetime, expected: datetime) -> None:
+    assert next_after(at, zone, after) == expected.replace(tzinfo=UTC)
 
 
 def test_claim_reminder_is_once_only_per_user_and_day(storage: SqlStorage, engine: Engine) -> None:

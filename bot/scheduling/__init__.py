@@ -1,0 +1,1 @@
+"""Scheduling: timers derived from the database, never the other way round."""
