@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bot import log_redaction
 from bot.adapters.console_adapter import ConsoleAdapter
 from bot.core.coach import Coach
 from bot.settings import Settings
@@ -39,12 +40,16 @@ class Runtime:
 
 
 def configure_logging(settings: Settings) -> None:
+    log_redaction.install(settings.secrets())
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Alembic narrates every start-up at INFO; it would interrupt the console chat.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token: the
+    # redaction above masks it, and this keeps the per-request noise out of the log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @contextmanager
