@@ -8,7 +8,9 @@ after its database is gone.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from sqlalchemy import Engine
 
 from bot import log_redaction
 from bot.adapters.console_adapter import ConsoleAdapter
+from bot.adapters.telegram_adapter import TelegramAdapter, Webhook
 from bot.core.coach import Coach
 from bot.settings import Settings
 from bot.storage import migrate
@@ -69,8 +72,54 @@ def console(runtime: Runtime, user: str) -> ConsoleAdapter:
     return ConsoleAdapter(runtime.coach, user=user, files_dir=runtime.files_dir(user))
 
 
+def telegram(runtime: Runtime) -> TelegramAdapter:
+    settings = runtime.settings
+    assert settings.telegram_token is not None
+    secret = settings.telegram_webhook_secret
+    webhook = (
+        Webhook(
+            url=settings.telegram_webhook_url,
+            listen=settings.telegram_webhook_listen,
+            port=settings.telegram_webhook_port,
+            secret=secret.get_secret_value() if secret else None,
+        )
+        if settings.telegram_webhook_url
+        else None
+    )
+    return TelegramAdapter(
+        runtime.coach,
+        token=settings.telegram_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        webhook=webhook,
+    )
+
+
+@contextmanager
+def _sigterm_sets(event: asyncio.Event) -> Iterator[None]:
+    """`docker stop` sends SIGTERM: stop as cleanly as on Ctrl-C (which cancels the task)."""
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, event.set)
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
 async def serve(settings: Settings, *, console_user: str) -> None:
-    """The bot: every platform whose token is set; with none, the console chat."""
+    """The bot: every platform whose token is set; with none, the console chat.
+
+    Runs until SIGTERM or cancellation, then stops each front end before the database closes.
+    """
     with open_runtime(settings) as runtime:
-        log.info("no platform token set: starting the console chat")
-        await console(runtime, console_user).run()
+        if settings.telegram_token is None:
+            log.info("no platform token set: starting the console chat")
+            await console(runtime, console_user).run()
+            return
+        stopping = asyncio.Event()
+        with _sigterm_sets(stopping):
+            telegram_bot = telegram(runtime)
+            try:
+                await telegram_bot.start()
+                await stopping.wait()
+            finally:
+                await telegram_bot.stop()

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot import log_redaction
+from bot.app import configure_logging
+from bot.settings import Settings
 
 TOKEN = "123456789:AAF-very-secret-token"
 
@@ -39,3 +41,13 @@ def test_badly_formatted_records_still_log_without_the_secret(
     with caplog.at_level(logging.INFO):
         logging.getLogger("x").info("%d requests", TOKEN)
     assert TOKEN not in caplog.text and caplog.records
+
+
+def test_configure_logging_redacts_the_configured_tokens_and_quiets_httpx(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    configure_logging(Settings(telegram_token=TOKEN))
+    assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("telegram").warning("request to /bot%s failed", TOKEN)
+    assert "/bot[REDACTED] failed" in caplog.text and TOKEN not in caplog.text
