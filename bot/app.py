@@ -8,16 +8,21 @@ after its database is gone.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bot import log_redaction
 from bot.adapters.console_adapter import ConsoleAdapter
+from bot.adapters.discord_adapter import DiscordAdapter
+from bot.adapters.telegram_adapter import TelegramAdapter, Webhook
 from bot.core.coach import Coach, utc_now
 from bot.core.ports import Sender
 from bot.core.reminder_dispatch import ReminderDispatcher
@@ -43,6 +48,7 @@ class Runtime:
 
 
 def configure_logging(settings: Settings) -> None:
+    log_redaction.install(settings.secrets())
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -51,6 +57,9 @@ def configure_logging(settings: Settings) -> None:
     # interrupt the console chat.
     for noisy in ("alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token: the
+    # redaction above masks it, and this keeps the per-request noise out of the log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @contextmanager
@@ -88,10 +97,84 @@ async def reminders(runtime: Runtime, senders: Sequence[Sender]) -> AsyncIterato
         await scheduler.stop()
 
 
+def telegram(runtime: Runtime) -> TelegramAdapter:
+    settings = runtime.settings
+    assert settings.telegram_token is not None
+    secret = settings.telegram_webhook_secret
+    webhook = (
+        Webhook(
+            url=settings.telegram_webhook_url,
+            listen=settings.telegram_webhook_listen,
+            port=settings.telegram_webhook_port,
+            secret=secret.get_secret_value() if secret else None,
+        )
+        if settings.telegram_webhook_url
+        else None
+    )
+    return TelegramAdapter(
+        runtime.coach,
+        token=settings.telegram_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        webhook=webhook,
+    )
+
+
+@contextmanager
+def _sigterm_sets(event: asyncio.Event) -> Iterator[None]:
+    """`docker stop` sends SIGTERM: stop as cleanly as on Ctrl-C (which cancels the task)."""
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, event.set)
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
 async def serve(settings: Settings, *, console_user: str) -> None:
-    """The bot: every platform whose token is set; with none, the console chat."""
+    """The bot: every platform whose token is set; with none, the console chat.
+
+    Runs until SIGTERM or cancellation, then stops each front end before the database closes.
+    """
     with open_runtime(settings) as runtime:
-        log.info("no platform token set: starting the console chat")
-        adapter = console(runtime, console_user)
-        async with reminders(runtime, [adapter]):
-            await adapter.run()
+        if settings.telegram_token is None and settings.discord_token is None:
+            log.info("no platform token set: starting the console chat")
+            adapter = console(runtime, console_user)
+            async with reminders(runtime, [adapter]):
+                await adapter.run()
+            return
+        await _serve_platforms(runtime)
+
+
+async def _serve_platforms(runtime: Runtime) -> None:
+    """Every configured platform on this one loop, with reminders to all of them.
+
+    The exit stack unwinds in reverse: reminders stop before any front end, and front ends stop
+    before ``open_runtime`` closes the database. It returns on SIGTERM or Ctrl-C, and raises if
+    a platform's connection dies for good, so a supervisor (Docker) restarts the bot.
+    """
+    settings = runtime.settings
+    stopping = asyncio.Event()
+    watched: list[asyncio.Task[None]] = [asyncio.create_task(stopping.wait())]
+    async with AsyncExitStack() as stack:
+        stack.enter_context(_sigterm_sets(stopping))
+        senders: list[Sender] = []
+        if settings.telegram_token is not None:
+            telegram_bot = telegram(runtime)
+            stack.push_async_callback(telegram_bot.stop)
+            await telegram_bot.start()
+            senders.append(telegram_bot)
+        if settings.discord_token is not None:
+            discord_bot = DiscordAdapter(runtime.coach)
+            stack.push_async_callback(discord_bot.close)
+            await discord_bot.start(settings.discord_token.get_secret_value())
+            senders.append(discord_bot)
+            watched.append(asyncio.create_task(discord_bot.wait()))
+        await stack.enter_async_context(reminders(runtime, senders))
+        log.info("serving %s", ", ".join(sender.platform for sender in senders))
+        try:
+            done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in watched:
+                task.cancel()
+        for task in done:
+            task.result()

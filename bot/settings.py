@@ -11,6 +11,7 @@ variable; a bad configuration stops the bot before it touches a platform or the 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +32,8 @@ CONFIG_ENV = "RUNCOACH_CONFIG"
 # Present in a source checkout; an installed package (the Docker image) names its file instead
 # through RUNCOACH_CONFIG.
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+# What Telegram accepts as a webhook secret_token.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -62,6 +65,15 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(None, description="a Discord bot token")
     telegram_token: SecretStr | None = Field(None, description="a Telegram bot token")
     telegram_base_url: str | None = Field(None, description="an http(s) URL of a Bot API server")
+    telegram_webhook_url: str | None = Field(
+        None, description="the public https URL Telegram posts updates to"
+    )
+    telegram_webhook_listen: str = Field("0.0.0.0", description="an address to listen on")
+    telegram_webhook_port: int = Field(8443, ge=1, le=65535, description="a port, 1 to 65535")
+    telegram_webhook_secret: SecretStr | None = Field(
+        None,
+        description="1 to 256 characters from A-Z, a-z, 0-9, _ and -",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         "INFO", description="one of " + ", ".join(LOG_LEVELS)
     )
@@ -115,6 +127,21 @@ class Settings(BaseSettings):
             raise ValueError("not an http(s) URL")
         return value
 
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        # Telegram delivers webhooks over HTTPS only.
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("not an https URL")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret_charset(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("not a valid webhook secret")
+        return value
+
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -123,6 +150,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("unknown time zone") from None
         return value
+
+    def secrets(self) -> list[str]:
+        """Every secret's value, for the log redaction that keeps them out of log lines."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [value.get_secret_value() for value in values if isinstance(value, SecretStr)]
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

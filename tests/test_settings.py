@@ -104,6 +104,9 @@ def test_an_empty_variable_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
         ("RUNCOACH_LOG_LEVEL", "LOUD", "one of DEBUG"),
         ("RUNCOACH_LLM_URL", "localhost:8080", "http(s) URL"),
         ("RUNCOACH_TELEGRAM_BASE_URL", "ftp://api", "http(s) URL"),
+        ("RUNCOACH_TELEGRAM_WEBHOOK_URL", "http://coach.example.org/tg", "https URL"),
+        ("RUNCOACH_TELEGRAM_WEBHOOK_PORT", "70000", "1 to 65535"),
+        ("RUNCOACH_TELEGRAM_WEBHOOK_SECRET", "has spaces!", "A-Z, a-z, 0-9"),
         ("RUNCOACH_DATABASE_URL", "not a url", "SQLAlchemy URL"),
     ],
 )
@@ -158,3 +161,10 @@ def test_tokens_never_show_in_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     assert TOKEN not in message
     message = error_of(monkeypatch, RUNCOACH_LLM_URL=OTHER_TOKEN)
     assert OTHER_TOKEN not in message and TOKEN not in message
+
+
+def test_secrets_lists_every_secret_for_log_redaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNCOACH_TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("RUNCOACH_DISCORD_TOKEN", OTHER_TOKEN)
+    monkeypatch.setenv("RUNCOACH_TELEGRAM_WEBHOOK_SECRET", "hook_secret-1")
+    assert sorted(load_settings().secrets()) == sorted([TOKEN, OTHER_TOKEN, "hook_secret-1"])

@@ -1,0 +1,191 @@
+"""The Telegram front end (python-telegram-bot 22): updates in, the core's replies out.
+
+It only translates. A text message (a command or a plain-language question) becomes an
+``IncomingMessage``; the replies go back as messages split at Telegram's 4096-character limit,
+a PNG as a photo and any other file (.ics, .json) as a document. Everything else is PTB's: the
+``AIORateLimiter`` paces requests and retries 429s, and updates are handled concurrently so one
+slow answer never holds up another runner. The application is started with PTB's async API
+(never ``run_polling()``), so it shares the one event loop with Discord and the scheduler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, InputFile, Update
+from telegram.constants import ChatAction, MessageLimit
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.core.chunking import split_text
+from bot.core.coach import Coach
+from bot.core.commands import COMMANDS
+from bot.core.errors import RecipientUnreachable, TransientDeliveryError
+from bot.core.messages import IncomingMessage, OutgoingMessage
+
+PLATFORM = "telegram"
+# Telegram shows "typing..." for about 5 seconds per chat action.
+TYPING_REFRESH_S = 4.0
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Webhook mode: Telegram posts updates to ``url``; we serve its path on listen:port."""
+
+    url: str
+    listen: str
+    port: int
+    secret: str | None = None
+
+
+class TelegramAdapter:
+    """Also the Telegram ``Sender``: reminders go to the runner's private chat."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        coach: Coach,
+        *,
+        token: str,
+        base_url: str | None = None,
+        webhook: Webhook | None = None,
+        max_retries: int = 3,
+        typing_refresh_s: float = TYPING_REFRESH_S,
+    ) -> None:
+        self._coach = coach
+        self.webhook = webhook
+        self._typing_refresh_s = typing_refresh_s
+        builder = (
+            ApplicationBuilder()
+            .token(token)
+            .rate_limiter(AIORateLimiter(max_retries=max_retries))
+            .concurrent_updates(True)
+            # Reminders are the scheduler's job; PTB's own job queue would be a second one.
+            .job_queue(None)
+        )
+        if base_url:
+            builder = builder.base_url(base_url)
+        self.application: Application = builder.build()
+        self.application.add_handler(
+            # Edits of an already answered message are not asked again.
+            MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_message)
+        )
+        self.application.add_error_handler(self._on_error)
+
+    async def start(self) -> None:
+        """Connect (getMe), publish the command menu, then poll or listen for updates."""
+        app = self.application
+        await app.initialize()
+        await app.bot.set_my_commands(
+            [BotCommand(command.name, command.summary) for command in COMMANDS]
+        )
+        await app.start()
+        assert app.updater is not None
+        if self.webhook is None:
+            await app.updater.start_polling(allowed_updates=[Update.MESSAGE])
+        else:
+            await app.updater.start_webhook(
+                listen=self.webhook.listen,
+                port=self.webhook.port,
+                url_path=urlsplit(self.webhook.url).path.lstrip("/"),
+                webhook_url=self.webhook.url,
+                secret_token=self.webhook.secret,
+                allowed_updates=[Update.MESSAGE],
+            )
+        log.info("Telegram bot @%s started", app.bot.username)
+
+    async def stop(self) -> None:
+        """Stop taking updates, let the ones in hand finish, then close the connections."""
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def send(self, platform_user_id: str, messages: list[OutgoingMessage]) -> None:
+        """A message the bot starts; a private chat's id is the user's id."""
+        try:
+            await self._deliver(int(platform_user_id), messages)
+        except Forbidden as err:
+            raise RecipientUnreachable(str(err)) from err
+        except BadRequest as err:
+            # The runner never opened a chat with the bot, or deleted their account.
+            if "chat not found" in str(err).lower():
+                raise RecipientUnreachable(str(err)) from err
+            raise
+        except (RetryAfter, NetworkError) as err:
+            # The rate limiter has already spent its retries on these.
+            raise TransientDeliveryError(str(err)) from err
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.text is None:
+            return
+        incoming = IncomingMessage(PLATFORM, str(user.id), message.text, user.full_name)
+        async with self._typing(message.chat_id):
+            replies = await self._coach.handle(incoming)
+        await self._deliver(message.chat_id, replies)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        if isinstance(error, Forbidden):
+            log.info("a reply was dropped: the user blocked the bot (%s)", error)
+        elif isinstance(error, TelegramError):
+            log.warning("a Telegram request failed: %s", error)
+        else:
+            log.error("error while handling a Telegram update", exc_info=error)
+
+    async def _deliver(self, chat_id: int, messages: list[OutgoingMessage]) -> None:
+        bot = self.application.bot
+        for message in messages:
+            if message.file is None:
+                await self._send_text(chat_id, message.text)
+                continue
+            fits = len(message.text) <= MessageLimit.CAPTION_LENGTH
+            caption = message.text if fits and message.text else None
+            upload = InputFile(message.file.data, filename=message.file.filename)
+            if message.file.filename.lower().endswith(".png"):
+                await bot.send_photo(chat_id, upload, caption=caption)
+            else:
+                await bot.send_document(chat_id, upload, caption=caption)
+            if not fits:
+                await self._send_text(chat_id, message.text)
+
+    async def _send_text(self, chat_id: int, text: str) -> None:
+        for chunk in split_text(text, MessageLimit.MAX_TEXT_LENGTH):
+            await self.application.bot.send_message(chat_id, chunk)
+
+    @asynccontextmanager
+    async def _typing(self, chat_id: int) -> AsyncIterator[None]:
+        """'typing...' in the chat until the block ends, however long the answer takes."""
+        task = asyncio.create_task(self._keep_typing(chat_id))
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _keep_typing(self, chat_id: int) -> None:
+        while True:
+            try:
+                await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            except TelegramError as err:
+                # Only cosmetic: the answer is still coming.
+                log.debug("could not show typing: %s", err)
+            await asyncio.sleep(self._typing_refresh_s)
