@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.adapters.console_adapter import ConsoleAdapter
+from bot.adapters.discord_adapter import DiscordAdapter
 from bot.core.coach import Coach
 from bot.settings import Settings
 from bot.storage import migrate
@@ -67,5 +68,13 @@ def console(runtime: Runtime, user: str) -> ConsoleAdapter:
 async def serve(settings: Settings, *, console_user: str) -> None:
     """The bot: every platform whose token is set; with none, the console chat."""
     with open_runtime(settings) as runtime:
+        if settings.discord_token is not None:
+            discord_bot = DiscordAdapter(runtime.coach)
+            try:
+                await discord_bot.start(settings.discord_token.get_secret_value())
+                await discord_bot.wait()
+            finally:
+                await discord_bot.close()
+            return
         log.info("no platform token set: starting the console chat")
         await console(runtime, console_user).run()

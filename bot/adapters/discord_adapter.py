@@ -31,6 +31,7 @@ from bot.core.coach import Coach
 from bot.core.commands import split_command
 from bot.core.errors import RecipientUnreachable, TransientDeliveryError
 from bot.core.messages import IncomingMessage, OutgoingMessage
+from bot.settings import SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,13 @@ class DiscordAdapter:
 
     async def start(self, token: str) -> None:
         """Log in (a bad token fails here, at start-up), then keep the gateway open in a task."""
-        await self.client.login(token)
+        try:
+            await self.client.login(token)
+        except discord.LoginFailure:
+            raise SettingsError(
+                "invalid RUNCOACH_DISCORD_TOKEN (discord_token): Discord refused it; copy the "
+                "token again from the Bot page of the Developer Portal"
+            ) from None
         self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
 
     async def wait(self) -> None:
