@@ -1,0 +1,224 @@
+"""The Discord front end: slash commands and DMs in, the core's replies out.
+
+Like every adapter it only translates. A slash command becomes the core's command text (see
+``discord_commands``), a DM becomes free text, and the core's replies go back split under
+Discord's 2000 characters, with plans attached as files. Discord's own rules live here and
+nowhere else: an interaction is acknowledged (deferred) before the coach starts, because a reply
+later than 3 seconds is refused, and everything is answered within the interaction token's
+15 minutes; what the coach says about a runner is ephemeral in a server, so nobody else in the
+channel sees it; and no message the bot sends can ping anyone, whatever the model writes.
+
+It runs on the caller's event loop (``start``, never ``Client.run``), beside Telegram and the
+scheduler, and doubles as the Discord ``Sender`` for reminders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import discord
+from discord import app_commands
+
+from bot.adapters.discord_commands import register_commands
+from bot.core.chunking import split_text
+from bot.core.coach import Coach
+from bot.core.commands import split_command
+from bot.core.errors import RecipientUnreachable, TransientDeliveryError
+from bot.core.messages import IncomingMessage, OutgoingMessage
+from bot.settings import SettingsError
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+MESSAGE_LIMIT = 2000
+# The interaction token lives 15 minutes; leave a minute to deliver what the coach said.
+ANSWER_DEADLINE = timedelta(minutes=14)
+TOO_SLOW = "Sorry, that took me too long to work out. Please try again in a moment."
+FORGET_CONFIRM_WINDOW = timedelta(minutes=5)  # the core's window for /forget confirm
+# Answered in public even in a server: they say nothing about the runner.
+PUBLIC_COMMANDS = frozenset({"help", "start"})
+NO_PINGS = discord.AllowedMentions.none()
+
+SendFn = Callable[..., Awaitable[Any]]
+
+
+def intents() -> discord.Intents:
+    """No privileged intent: commands arrive as interactions, and Discord sends DM text to a bot
+    without the message content intent; server messages are not read at all."""
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.dm_messages = True
+    return chosen
+
+
+class CoachClient(discord.Client):
+    """discord.py's client wired to the coach: its tree holds the slash commands."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        super().__init__(intents=intents(), allowed_mentions=NO_PINGS)
+        self._adapter = adapter
+        self.tree = app_commands.CommandTree(self)
+        register_commands(self.tree, adapter.relay)
+
+    async def setup_hook(self) -> None:
+        """Runs at login: publish the commands, so a renamed or new option appears by itself."""
+        synced = await self.tree.sync()
+        log.info("Discord: %d slash commands synced", len(synced))
+
+    async def on_ready(self) -> None:
+        log.info("Discord: connected as %s", self.user)
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.guild is not None:
+            return
+        await self._adapter.direct_message(message)
+
+
+class DiscordAdapter:
+    """Owns the client; ``relay`` answers slash commands, ``direct_message`` answers DMs."""
+
+    platform = PLATFORM
+
+    def __init__(self, coach: Coach, *, answer_deadline: timedelta = ANSWER_DEADLINE) -> None:
+        self._coach = coach
+        self._deadline = answer_deadline.total_seconds()
+        self.client = CoachClient(self)
+        self._gateway: asyncio.Task[None] | None = None
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self, token: str) -> None:
+        """Log in (a bad token fails here, at start-up), then keep the gateway open in a task."""
+        try:
+            await self.client.login(token)
+        except discord.LoginFailure:
+            raise SettingsError(
+                "invalid RUNCOACH_DISCORD_TOKEN (discord_token): Discord refused it; copy the "
+                "token again from the Bot page of the Developer Portal"
+            ) from None
+        self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
+
+    async def wait(self) -> None:
+        """Until the gateway stops for good; raises what stopped it."""
+        if self._gateway is not None:
+            await self._gateway
+
+    async def close(self) -> None:
+        await self.client.close()
+        if self._gateway is not None:
+            self._gateway.cancel()
+            await asyncio.gather(self._gateway, return_exceptions=True)
+
+    # ---- incoming ----------------------------------------------------------------------------
+
+    async def relay(self, interaction: discord.Interaction, text: str) -> None:
+        """Acknowledge first, then ask the coach, then follow up with everything it said."""
+        parsed = split_command(text)
+        command = parsed[0] if parsed else ""
+        private = command not in PUBLIC_COMMANDS and not interaction.context.dm_channel
+        await interaction.response.defer(ephemeral=private, thinking=True)
+        replies = await self._ask(interaction.user, text)
+        send = _followup(interaction, ephemeral=private)
+        await deliver(send, replies, confirm_forget=self._confirm_view(parsed))
+
+    async def direct_message(self, message: discord.Message) -> None:
+        """Free text (or a typed command) in the bot's DMs, with "typing..." while it works."""
+        async with message.channel.typing():
+            replies = await self._coach.handle(_incoming(message.author, message.content))
+        confirm = self._confirm_view(split_command(message.content.strip()))
+        await deliver(message.channel.send, replies, confirm_forget=confirm)
+
+    async def confirm_forget(self, interaction: discord.Interaction) -> None:
+        """The confirm button: drop the button (no second click), then send '/forget confirm'."""
+        private = not interaction.context.dm_channel
+        await interaction.response.edit_message(view=None)
+        replies = await self._ask(interaction.user, "/forget confirm")
+        await deliver(_followup(interaction, ephemeral=private), replies)
+
+    async def _ask(self, user: discord.User | discord.Member, text: str) -> list[OutgoingMessage]:
+        try:
+            async with asyncio.timeout(self._deadline):
+                return await self._coach.handle(_incoming(user, text))
+        except TimeoutError:
+            log.warning(
+                "Discord: the coach took over %.0f s; answered with an apology", self._deadline
+            )
+            return [OutgoingMessage(text=TOO_SLOW)]
+
+    def _confirm_view(self, parsed: tuple[str, str] | None) -> Callable[[], discord.ui.View] | None:
+        if parsed != ("forget", ""):
+            return None
+        return lambda: ForgetConfirm(self)
+
+    # ---- Sender ------------------------------------------------------------------------------
+
+    async def send(self, platform_user_id: str, messages: list[OutgoingMessage]) -> None:
+        """DM a runner (reminders). Closed DMs or an unknown user will never work: unreachable."""
+        try:
+            user_id = int(platform_user_id)
+            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+            await deliver(user.send, messages)
+        except ValueError:
+            raise RecipientUnreachable(f"not a Discord user id: {platform_user_id!r}") from None
+        except (discord.Forbidden, discord.NotFound) as err:
+            raise RecipientUnreachable(f"Discord refused the DM ({err.code})") from None
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as err:
+            raise TransientDeliveryError(f"Discord DM failed: {type(err).__name__}") from None
+
+
+class ForgetConfirm(discord.ui.View):
+    """One red button under the /forget warning; the core checks the 5-minute window again."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        super().__init__(timeout=FORGET_CONFIRM_WINDOW.total_seconds())
+        self._adapter = adapter
+
+    @discord.ui.button(label="Delete my data", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._adapter.confirm_forget(interaction)
+
+
+async def deliver(
+    send: SendFn,
+    replies: list[OutgoingMessage],
+    *,
+    confirm_forget: Callable[[], discord.ui.View] | None = None,
+) -> None:
+    """Each reply as Discord messages: text split under 2000, a file with its caption; the
+    confirm button, when asked for, goes under the last one."""
+    outgoing = [parts for reply in replies for parts in _messages(reply)]
+    for index, kwargs in enumerate(outgoing):
+        if confirm_forget is not None and index == len(outgoing) - 1:
+            kwargs["view"] = confirm_forget()
+        await send(allowed_mentions=NO_PINGS, **kwargs)
+
+
+def _messages(reply: OutgoingMessage) -> list[dict[str, Any]]:
+    texts = split_text(reply.text, MESSAGE_LIMIT)
+    out: list[dict[str, Any]] = [{"content": text} for text in texts]
+    if reply.file is not None:
+        attachment = discord.File(io.BytesIO(reply.file.data), filename=reply.file.filename)
+        if out:
+            out[-1]["file"] = attachment
+        else:
+            out.append({"file": attachment})
+    return out
+
+
+def _followup(interaction: discord.Interaction, *, ephemeral: bool) -> SendFn:
+    async def send(**kwargs: Any) -> Any:
+        return await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+
+    return send
+
+
+def _incoming(user: discord.User | discord.Member, text: str) -> IncomingMessage:
+    return IncomingMessage(
+        platform=PLATFORM, user_ref=str(user.id), text=text, display_name=user.display_name
+    )
