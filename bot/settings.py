@@ -62,6 +62,18 @@ class Settings(BaseSettings):
     )
     model_path: Path | None = Field(None, description="the path of a GGUF model file")
     llm_url: str | None = Field(None, description="an http(s) URL of an OpenAI-compatible server")
+    llm_model: str = Field(
+        "runcoach", description="the model name to ask an OpenAI-compatible server for"
+    )
+    llm_api_key: SecretStr | None = Field(None, description="an API key for the LLM server")
+    llm_timeout_s: float = Field(30, gt=0, le=600, description="seconds, more than 0, at most 600")
+    llm_max_tokens: int = Field(220, ge=16, le=2048, description="a whole number, 16 to 2048")
+    llm_context_tokens: int = Field(
+        2048, ge=512, le=32768, description="a whole number of tokens, 512 to 32768"
+    )
+    llm_threads: int = Field(
+        0, ge=0, le=256, description="a whole number of CPU threads, 0 meaning all cores"
+    )
     discord_token: SecretStr | None = Field(None, description="a Discord bot token")
     telegram_token: SecretStr | None = Field(None, description="a Telegram bot token")
     telegram_base_url: str | None = Field(None, description="an http(s) URL of a Bot API server")

@@ -17,3 +17,15 @@ class TransientDeliveryError(DeliveryError):
 
 class RecipientUnreachable(DeliveryError):
     """Never worth retrying: the user blocked the bot, left, or cannot be messaged."""
+
+
+class ModelError(Exception):
+    """The language model could not answer; the coach falls back to its vetted entries."""
+
+
+class ModelTimeout(ModelError):
+    """The answer took longer than the configured limit."""
+
+
+class ModelUnavailable(ModelError):
+    """The model could not be loaded or reached (a missing file, a server that is down)."""

@@ -7,7 +7,7 @@ platform adapter holds can leak one user's rows to another.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -158,3 +158,24 @@ class Sender(Protocol):
     platform: str
 
     async def send(self, platform_user_id: str, messages: list[OutgoingMessage]) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str  # "system", "user" or "assistant"
+    content: str
+
+
+class ChatModel(Protocol):
+    """A chat language model: the bundled GGUF in-process, or an OpenAI-compatible server.
+
+    ``stream`` yields the answer's text as it is generated, at most ``max_tokens`` tokens of it.
+    ``user`` identifies who is asking, so a busy model can take turns fairly between users.
+    It raises ``ModelTimeout`` or ``ModelUnavailable`` (``bot.core.errors``), never an SDK error.
+    """
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, user: str, max_tokens: int
+    ) -> AsyncIterator[str]: ...
+
+    async def close(self) -> None: ...
