@@ -19,6 +19,7 @@ class RecordingDiscord:
     """Stands in for the adapter to show what `serve` does with it, in which order."""
 
     calls: list[str]
+    platform = "discord"
 
     def __init__(self, coach: Coach) -> None:
         RecordingDiscord.calls = ["built"]
