@@ -1,0 +1,1 @@
+"""The OpenAI-compatible backend against a local scripted server speaking the real SSE format."""
