@@ -1,0 +1,1 @@
+"""Chat model backends: the bundled GGUF in-process, or an OpenAI-compatible server."""
