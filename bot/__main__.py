@@ -129,8 +129,13 @@ def _console_user(name: str | None) -> str:
 def chat(user: UserOption = None) -> None:
     """Talk to the coach in this terminal (the same commands as Discord and Telegram)."""
     name = _console_user(user)
-    with runtime_app.open_runtime(_settings()) as runtime:
-        asyncio.run(runtime_app.console(runtime, name).run())
+    settings = _settings()
+
+    async def talk() -> None:
+        async with runtime_app.open_runtime(settings) as runtime:
+            await runtime_app.console(runtime, name).run()
+
+    asyncio.run(talk())
 
 
 @app.command()
@@ -140,9 +145,14 @@ def ask(
 ) -> None:
     """Send one message to the coach and print the answer."""
     name = _console_user(user)
-    with runtime_app.open_runtime(_settings()) as runtime:
-        adapter = runtime_app.console(runtime, name)
-        adapter.show(asyncio.run(adapter.ask(question)))
+    settings = _settings()
+
+    async def answer() -> None:
+        async with runtime_app.open_runtime(settings) as runtime:
+            adapter = runtime_app.console(runtime, name)
+            adapter.show(await adapter.ask(question))
+
+    asyncio.run(answer())
 
 
 @app.command()

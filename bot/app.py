@@ -23,9 +23,15 @@ from bot import log_redaction
 from bot.adapters.console_adapter import ConsoleAdapter
 from bot.adapters.discord_adapter import DiscordAdapter
 from bot.adapters.telegram_adapter import TelegramAdapter, Webhook
+from bot.core.answers import SYSTEM_PROMPT, AnswerPipeline
 from bot.core.coach import Coach, utc_now
-from bot.core.ports import Sender
+from bot.core.ports import ChatModel, Sender
 from bot.core.reminder_dispatch import ReminderDispatcher
+from bot.knowledge.base import load_entries
+from bot.knowledge.index import KnowledgeIndex
+from bot.llm.lazy import LazyModel
+from bot.llm.llama_cpp_backend import LlamaCppBackend
+from bot.llm.openai_backend import OpenAIBackend
 from bot.scheduling.scheduler import ReminderScheduler
 from bot.settings import Settings
 from bot.storage import migrate
@@ -41,6 +47,7 @@ class Runtime:
     engine: Engine
     storage: SqlStorage
     coach: Coach
+    model: LazyModel
 
     def files_dir(self, user: str) -> Path:
         """Where the console writes a user's attachments (calendar, chart, JSON)."""
@@ -62,17 +69,49 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-@contextmanager
-def open_runtime(settings: Settings) -> Iterator[Runtime]:
-    """Migrate, connect, build the coach; dispose of the engine however the caller ends."""
+@asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """Migrate, connect, build the coach; close the model and the engine however we end.
+
+    The model loads on first use (or when ``serve`` preloads it), so commands never wait for it.
+    """
     migrate.upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
+    model = LazyModel(lambda: load_model(settings))
     try:
         storage = SqlStorage(engine, turns_kept=settings.conversation_turns_kept)
-        coach = Coach(storage, default_timezone=settings.default_timezone)
-        yield Runtime(settings=settings, engine=engine, storage=storage, coach=coach)
+        answers = AnswerPipeline(
+            storage,
+            KnowledgeIndex(load_entries()),
+            model,
+            clock=utc_now,
+            default_timezone=settings.default_timezone,
+            max_tokens=settings.llm_max_tokens,
+        )
+        coach = Coach(storage, answer=answers, default_timezone=settings.default_timezone)
+        yield Runtime(settings=settings, engine=engine, storage=storage, coach=coach, model=model)
     finally:
+        await model.close()
         engine.dispose()
+
+
+async def load_model(settings: Settings) -> ChatModel:
+    """An OpenAI-compatible server when one is configured, else the GGUF file in-process."""
+    if settings.llm_url:
+        key = settings.llm_api_key
+        return OpenAIBackend(
+            settings.llm_url,
+            model=settings.llm_model,
+            api_key=key.get_secret_value() if key else None,
+            timeout_s=settings.llm_timeout_s,
+        )
+    return await LlamaCppBackend.load(
+        settings.model_path,
+        context_tokens=settings.llm_context_tokens,
+        threads=settings.llm_threads,
+        timeout_s=settings.llm_timeout_s,
+        system_prompt=SYSTEM_PROMPT,
+    )
 
 
 def console(runtime: Runtime, user: str) -> ConsoleAdapter:
@@ -135,7 +174,8 @@ async def serve(settings: Settings, *, console_user: str) -> None:
 
     Runs until SIGTERM or cancellation, then stops each front end before the database closes.
     """
-    with open_runtime(settings) as runtime:
+    async with open_runtime(settings) as runtime:
+        runtime.model.preload()
         if settings.telegram_token is None and settings.discord_token is None:
             log.info("no platform token set: starting the console chat")
             adapter = console(runtime, console_user)

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.core import commands
+from bot.core import commands, intents
 from bot.core.errors import UserFacingError
 from bot.core.messages import IncomingMessage, OutgoingFile, OutgoingMessage
 from bot.core.ports import PlanRecord, ProfileRecord, Storage, UserRecord
@@ -289,7 +289,13 @@ class Coach:
         return reply("Done: everything I stored about you is deleted. Send /start to begin again.")
 
     async def _free_text(self, message: IncomingMessage, text: str) -> list[OutgoingMessage]:
-        return reply(await self._answer(self._find_user(message), text))
+        """A plan request or profile fact in plain words runs as its command; anything else is
+        a question for the answer pipeline, whose turns are remembered for the next one."""
+        command = intents.command_for(text)
+        if command is not None:
+            name, args = commands.split_command(command) or ("help", "")
+            return await self._handlers()[name](message, args)
+        return reply(await self._answer(self._user(message), text))
 
     def _active(self, message: IncomingMessage) -> tuple[UserRecord, PlanRecord]:
         user = self._find_user(message)

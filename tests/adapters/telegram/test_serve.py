@@ -32,24 +32,24 @@ async def test_serve_answers_on_telegram_until_sigterm(
     assert fake_api.calls.count("getUpdates") == polls  # stopped polling
 
 
-def test_webhook_settings_switch_telegram_to_webhook_mode(tmp_path: Path) -> None:
+async def test_webhook_settings_switch_telegram_to_webhook_mode(tmp_path: Path) -> None:
     settings = Settings(
         data_dir=tmp_path,
         telegram_token=TOKEN,
         telegram_webhook_url="https://coach.example.org/telegram",
         telegram_webhook_secret="hook_secret",
     )
-    with app.open_runtime(settings) as runtime:
+    async with app.open_runtime(settings) as runtime:
         adapter = app.telegram(runtime)
     assert adapter.webhook == Webhook(
         "https://coach.example.org/telegram", "0.0.0.0", 8443, "hook_secret"
     )
 
 
-def test_long_polling_against_the_configured_bot_api_by_default(tmp_path: Path) -> None:
+async def test_long_polling_against_the_configured_bot_api_by_default(tmp_path: Path) -> None:
     base = "http://127.0.0.1:8081/bot"
     settings = Settings(data_dir=tmp_path, telegram_token=TOKEN, telegram_base_url=base)
-    with app.open_runtime(settings) as runtime:
+    async with app.open_runtime(settings) as runtime:
         adapter = app.telegram(runtime)
     assert adapter.webhook is None
     assert adapter.application.bot.base_url == base + TOKEN

@@ -1,0 +1,212 @@
+"""The answer pipeline: what the coach says to a question in plain words.
+
+A 135M-parameter model cannot be trusted with facts, so it is never the only line of defence:
+
+1. Red flags (chest pain, fainting, worsening pain) get safety advice first, whatever follows.
+2. Numeric questions (paces, conversions, predictions) are answered by exact calculators.
+3. Everything else is answered from the vetted knowledge base: the best entries are retrieved
+   (BM25), the model is asked to answer from them, the runner's profile and today's workout, and
+   its answer is shown only if it passes the grounding checks (``grounding.py``). Otherwise the
+   runner gets the best entry itself, which is always correct, only less conversational.
+4. "sources?" lists what the last answer came from.
+
+A better model (another GGUF, or a server) passes the checks more often and so answers more
+conversationally, with no code change. Plan requests and profile facts in plain words never get
+here: the coach turns them into commands first (``intents.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.core.calculators import answer_numeric
+from bot.core.errors import ModelError
+from bot.core.grounding import check_answer
+from bot.core.ports import ChatMessage, ChatModel, PlanRecord, ProfileRecord, Storage, UserRecord
+from bot.core.red_flags import red_flags, safety_advice
+from bot.knowledge.base import Entry, Hit
+from bot.plans import science
+from bot.plans.workouts import describe_day
+
+log = logging.getLogger(__name__)
+
+SYSTEM_PROMPT = (
+    "You are runcoach, a friendly, careful running coach. Answer the runner's question in two "
+    "to four short sentences, using only the facts in the coach's notes below the question. "
+    "Copy every number exactly as the notes write it. Do not repeat the notes' titles."
+)
+ENTRIES_FOR_MODEL = 2
+HISTORY_TURNS = 2
+HISTORY_CHARS = 300
+CALCULATOR_SOURCE = "exact calculation (Daniels' VDOT formula, Riegel's formula, unit conversion)"
+NO_NOTES = (
+    "I don't have vetted notes on that, so I won't guess. I can help with training, workouts, "
+    "pacing, racing, nutrition, injuries, recovery and gear; try /help for commands."
+)
+_SOURCES_REQUEST = re.compile(
+    r"^\W*(what are (your|the) )?(sources?|references?|citations?|where (did|does) (you|that|"
+    r"this) (get|come) (that|this|from)( from)?)\W*$",
+    re.IGNORECASE,
+)
+
+
+class Searcher(Protocol):
+    def search(self, query: str, k: int = 3) -> list[Hit]: ...
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    sources: tuple[str, ...] = ()  # one line per source, as "sources?" lists them
+    from_model: bool = False
+
+
+class AnswerPipeline:
+    """The coach's ``answer`` callable: ``await pipeline(user, text)``."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        knowledge: Searcher,
+        model: ChatModel | None,
+        *,
+        clock: Callable[[], datetime],
+        default_timezone: str = "UTC",
+        max_tokens: int = 220,
+    ) -> None:
+        self._storage = storage
+        self._knowledge = knowledge
+        self._model = model
+        self._clock = clock
+        self._default_tz = default_timezone
+        self._max_tokens = max_tokens
+        # What each user's last answer came from, for "sources?". Kept in memory: losing it on
+        # a restart costs one "I don't remember", and it keeps no extra rows about anyone.
+        self._last_sources: dict[int, tuple[str, ...]] = {}
+
+    async def __call__(self, user: UserRecord | None, text: str) -> str:
+        if _SOURCES_REQUEST.match(text):
+            return self._sources_reply(user)
+        answer = await self.answer(user, text)
+        if user is not None:
+            self._storage.add_turn(user.id, "user", text)
+            self._storage.add_turn(user.id, "assistant", answer.text)
+            self._last_sources[user.id] = answer.sources
+        return answer.text
+
+    async def answer(self, user: UserRecord | None, text: str) -> Answer:
+        flags = red_flags(text)
+        answer = await self._answer(user, text)
+        if flags:
+            return Answer(f"{safety_advice(flags)}\n\n{answer.text}", answer.sources)
+        return answer
+
+    async def _answer(self, user: UserRecord | None, text: str) -> Answer:
+        numeric = answer_numeric(text)
+        if numeric is not None:
+            return Answer(numeric, (CALCULATOR_SOURCE,))
+        hits = self._knowledge.search(text, k=3)
+        if not hits:
+            return Answer(NO_NOTES)
+        sources = tuple(_cite(hit.entry) for hit in hits[:ENTRIES_FOR_MODEL])
+        drafted = await self._draft(user, text, [hit.entry for hit in hits[:ENTRIES_FOR_MODEL]])
+        if drafted is not None:
+            return Answer(drafted, sources, from_model=True)
+        return Answer(_plainly(hits), sources[:1])
+
+    async def _draft(self, user: UserRecord | None, text: str, entries: list[Entry]) -> str | None:
+        """The model's answer if it passes the grounding checks, else None."""
+        if self._model is None:
+            return None
+        notes = "\n".join(f"- {entry.body}" for entry in entries)
+        personal = self._personal_context(user)
+        prompt = f"{text}\n\nCoach's notes:\n{notes}" + (f"\n\n{personal}" if personal else "")
+        messages = [
+            ChatMessage("system", SYSTEM_PROMPT),
+            *self._history(user),
+            ChatMessage("user", prompt),
+        ]
+        key = f"user:{user.id}" if user else "anonymous"
+        try:
+            async with aclosing(
+                self._model.stream(messages, user=key, max_tokens=self._max_tokens)
+            ) as pieces:
+                drafted = "".join([piece async for piece in pieces]).strip()
+        except ModelError as err:
+            log.warning("model unavailable, answering from the notes: %s", err)
+            return None
+        verdict = check_answer(drafted, prompt)
+        if not verdict.ok:
+            log.info("model answer not used (%s)", verdict.reason)
+            return None
+        return drafted
+
+    def _history(self, user: UserRecord | None) -> list[ChatMessage]:
+        if user is None:
+            return []
+        turns = self._storage.recent_turns(user.id, HISTORY_TURNS)
+        return [ChatMessage(turn.role, turn.text[:HISTORY_CHARS]) for turn in turns]
+
+    def _personal_context(self, user: UserRecord | None) -> str:
+        """The runner's standing facts and today's workout, so advice can be personal."""
+        if user is None:
+            return ""
+        lines = []
+        profile = _profile_line(self._storage.profile(user.id))
+        if profile:
+            lines.append(f"About the runner: {profile}.")
+        record = self._storage.active_plan(user.id)
+        today = self._clock().astimezone(ZoneInfo(user.timezone or self._default_tz)).date()
+        workout = _workout_on(record, today)
+        if workout:
+            lines.append(f"Today's workout in their plan: {workout}.")
+        return "\n".join(lines)
+
+    def _sources_reply(self, user: UserRecord | None) -> str:
+        sources = self._last_sources.get(user.id, ()) if user else ()
+        if not sources:
+            return "I haven't answered a question from my notes yet: ask me one first."
+        return "My last answer came from: " + "; ".join(sources) + "."
+
+
+def _cite(entry: Entry) -> str:
+    return f'"{entry.title}" ({entry.source})'
+
+
+def _plainly(hits: Sequence[Hit]) -> str:
+    """The best entry as it is written: vetted, specific, and sure to be right."""
+    return hits[0].entry.body
+
+
+def _profile_line(profile: ProfileRecord) -> str:
+    parts = []
+    if profile.weekly_km is not None:
+        parts.append(f"runs {science.format_distance(profile.weekly_km, 'km')} a week")
+    if profile.days_per_week is not None:
+        parts.append(f"{profile.days_per_week} runs a week")
+    if profile.recent_race_km is not None and profile.recent_race_s is not None:
+        parts.append(
+            f"recent race {science.format_distance(profile.recent_race_km, 'km')} in "
+            f"{science.format_clock(profile.recent_race_s)}"
+        )
+    if profile.goal:
+        parts.append(f"goal: {profile.goal}")
+    return ", ".join(parts)
+
+
+def _workout_on(record: PlanRecord | None, today: date) -> str:
+    if record is None:
+        return ""
+    units = "mi" if record.request.get("units") == "mi" else "km"
+    for week in record.plan["weeks"]:
+        for day in week["days"]:
+            if day["date"] == today.isoformat():
+                return describe_day(day, units)
+    return ""

