@@ -159,11 +159,15 @@ def _weeks(lowered: str) -> int | None:
 
 # Words a statement of profile facts may carry besides the facts themselves.
 _PROFILE_FILLER = frozenset(
-    "i i'm im am currently usually normally typically generally now run running do about "
-    "around roughly approximately and also my is are on a an the at moment these days so far "
-    "just been have got recently ran did race raced pb pr personal best last weekend month "
-    "year fyi btw for info note that it was week per each every".split()
-)
+    {
+        "i", "i'm", "im", "am", "currently", "usually", "normally", "typically", "generally", "now",
+        "run", "running", "do", "about", "around", "roughly", "approximately", "and", "also", "my",
+        "is", "are", "on", "a", "an", "the", "at", "moment", "these", "days", "so", "far", "just",
+        "been", "have", "got", "recently", "ran", "did", "race", "raced", "pb", "pr", "personal",
+        "best", "last", "weekend", "month", "year", "fyi", "btw", "for", "info", "note", "that",
+        "it", "was", "week", "per", "each", "every",
+    }
+)  # fmt: skip
 
 
 def _profile_command(cleaned: str) -> str | None:

@@ -195,7 +195,7 @@ def test_numeric_eval_questions_get_their_facts(item: dict) -> None:
 
 
 def test_every_numeric_id_is_in_the_eval() -> None:
-    assert NUMERIC_IDS <= {q["id"] for q in load_eval()}
+    assert {q["id"] for q in load_eval()} >= NUMERIC_IDS
 
 
 @pytest.mark.parametrize(
