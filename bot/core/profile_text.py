@@ -110,6 +110,13 @@ def _plain_words(text: str) -> dict[str, Any]:
     return fields
 
 
+def fact_spans(text: str) -> list[tuple[int, int]]:
+    """Where plain-words profile facts sit in ``text``, so a caller can tell a bare statement of
+    facts ("I run 30 km a week") from a sentence that says more than the profile can hold."""
+    patterns = (_WEEKLY, _DAYS, _LONG_DAY, _RACE, _GOAL)
+    return [match.span() for pattern in patterns for match in pattern.finditer(text)]
+
+
 def apply_update(profile: ProfileRecord, fields: dict[str, Any]) -> ProfileRecord:
     return replace(profile, **fields)
 
