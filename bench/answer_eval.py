@@ -15,14 +15,18 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from bot.core.answers import SYSTEM_PROMPT, AnswerPipeline
+from bot.core.answers import SYSTEM_PROMPT, Answer, AnswerPipeline
+from bot.core.coach import Coach
 from bot.core.grounding import is_degenerate
+from bot.core.intents import command_for
+from bot.core.messages import IncomingMessage
 from bot.core.ports import ChatMessage
 from bot.evaluation import EvalQuestion, fact_score, load_questions
 from bot.knowledge.base import load_entries
@@ -50,20 +54,30 @@ async def evaluate(args: argparse.Namespace) -> dict[str, object]:
         url = f"sqlite:///{tmp}/eval.db"
         migrate.upgrade(url)
         engine = create_engine(url)
+        storage = SqlStorage(engine)
         pipeline = AnswerPipeline(
-            SqlStorage(engine),
+            storage,
             KnowledgeIndex(load_entries()),
             model,
-            clock=lambda: None,  # type: ignore[arg-type,return-value]  # no user: never read
+            clock=datetime.now,  # type: ignore[arg-type]  # no user: never read
             max_tokens=args.max_tokens,
         )
+        coach = Coach(storage, answer=pipeline)
+
+        async def answer_of(question: EvalQuestion) -> Answer:
+            """What the coach says to a runner who asks this first thing (so, no profile)."""
+            if command_for(question.question) is None:
+                return await pipeline.answer(None, question.question)
+            replies = await coach.handle(IncomingMessage("eval", question.id, question.question))
+            return Answer("\n".join(reply.text for reply in replies))
+
         rows = []
         for question in track(questions, description="asking", transient=True):
             began = time.perf_counter()
             raw = await raw_answer(model, question.question, args.max_tokens)
             raw_s = time.perf_counter() - began
             began = time.perf_counter()
-            answer = await pipeline.answer(None, question.question)
+            answer = await answer_of(question)
             rows.append(
                 {
                     "id": question.id,

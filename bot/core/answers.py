@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.calculators import answer_numeric
 from bot.core.errors import ModelError
-from bot.core.grounding import check_answer
+from bot.core.grounding import check_answer, hopeless
 from bot.core.ports import ChatMessage, ChatModel, PlanRecord, ProfileRecord, Storage, UserRecord
 from bot.core.red_flags import red_flags, safety_advice
 from bot.knowledge.base import Entry, Hit
@@ -43,6 +43,7 @@ SYSTEM_PROMPT = (
     "Copy every number exactly as the notes write it. Do not repeat the notes' titles."
 )
 ENTRIES_FOR_MODEL = 2
+RUNNER_UP_SHARE = 0.8  # a second entry this close to the best is shown with it
 HISTORY_TURNS = 2
 HISTORY_CHARS = 300
 CALCULATOR_SOURCE = "exact calculation (Daniels' VDOT formula, Riegel's formula, unit conversion)"
@@ -119,34 +120,49 @@ class AnswerPipeline:
         drafted = await self._draft(user, text, [hit.entry for hit in hits[:ENTRIES_FOR_MODEL]])
         if drafted is not None:
             return Answer(drafted, sources, from_model=True)
-        return Answer(_plainly(hits), sources[:1])
+        shown = _worth_showing(hits)
+        return Answer(_plainly(shown), tuple(_cite(entry) for entry in shown))
 
     async def _draft(self, user: UserRecord | None, text: str, entries: list[Entry]) -> str | None:
         """The model's answer if it passes the grounding checks, else None."""
         if self._model is None:
             return None
-        notes = "\n".join(f"- {entry.body}" for entry in entries)
-        personal = self._personal_context(user)
-        prompt = f"{text}\n\nCoach's notes:\n{notes}" + (f"\n\n{personal}" if personal else "")
-        messages = [
-            ChatMessage("system", SYSTEM_PROMPT),
-            *self._history(user),
-            ChatMessage("user", prompt),
-        ]
+        messages = self.messages_for(user, text, entries)
+        prompt = messages[-1].content
         key = f"user:{user.id}" if user else "anonymous"
+        drafted = ""
         try:
             async with aclosing(
                 self._model.stream(messages, user=key, max_tokens=self._max_tokens)
             ) as pieces:
-                drafted = "".join([piece async for piece in pieces]).strip()
+                async for piece in pieces:
+                    drafted += piece
+                    if hopeless(drafted, prompt):  # stop paying for an answer we will not show
+                        log.info("model answer abandoned early")
+                        return None
         except ModelError as err:
             log.warning("model unavailable, answering from the notes: %s", err)
             return None
+        drafted = drafted.strip()
         verdict = check_answer(drafted, prompt)
         if not verdict.ok:
             log.info("model answer not used (%s)", verdict.reason)
             return None
         return drafted
+
+    def messages_for(
+        self, user: UserRecord | None, text: str, entries: Sequence[Entry]
+    ) -> list[ChatMessage]:
+        """What the model is sent: the fixed system prompt first (its KV state is reused), then
+        recent turns, then the question with the notes and the runner's context."""
+        notes = "\n".join(f"- {entry.body}" for entry in entries)
+        personal = self._personal_context(user)
+        prompt = f"{text}\n\nCoach's notes:\n{notes}" + (f"\n\n{personal}" if personal else "")
+        return [
+            ChatMessage("system", SYSTEM_PROMPT),
+            *self._history(user),
+            ChatMessage("user", prompt),
+        ]
 
     def _history(self, user: UserRecord | None) -> list[ChatMessage]:
         if user is None:
@@ -180,9 +196,17 @@ def _cite(entry: Entry) -> str:
     return f'"{entry.title}" ({entry.source})'
 
 
-def _plainly(hits: Sequence[Hit]) -> str:
-    """The best entry as it is written: vetted, specific, and sure to be right."""
-    return hits[0].entry.body
+def _worth_showing(hits: Sequence[Hit]) -> list[Entry]:
+    """The best entry; and the runner-up when it scored almost as well, since the question was
+    then ambiguous between the two."""
+    close = [hit for hit in hits[1:2] if hit.score >= RUNNER_UP_SHARE * hits[0].score]
+    return [hits[0].entry, *(hit.entry for hit in close)]
+
+
+def _plainly(entries: Sequence[Entry]) -> str:
+    """The entries as they are written: vetted, specific, and sure to be right."""
+    best, *others = entries
+    return "\n\n".join([best.body, *(f"Also, {e.title.lower()}: {e.body}" for e in others)])
 
 
 def _profile_line(profile: ProfileRecord) -> str:

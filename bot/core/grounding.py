@@ -123,6 +123,20 @@ def is_degenerate(answer: str) -> bool:
     return not words or _loops(words)
 
 
+def hopeless(partial: str, material: str) -> bool:
+    """Whether an answer still being written has already failed for good (it echoes the
+    prompt, loops, or states a number the material lacks), so generation can stop early. The
+    last word may be unfinished ("4" of "45"), so only what comes before it is judged."""
+    settled = partial[: partial.rstrip().rfind(" ") + 1] if " " in partial.strip() else ""
+    if not settled:
+        return False
+    lowered = settled.lower()
+    if any(marker in lowered for marker in _SCAFFOLDING) or _loops(_WORD.findall(lowered)):
+        return True
+    known_numbers = set(_NUMBER.findall(material))
+    return any(n not in known_numbers for n in _NUMBER.findall(settled))
+
+
 def check_answer(answer: str, material: str) -> Verdict:
     """Whether ``answer`` may be shown, given the ``material`` (notes, question, profile) the
     model saw; the reason says why not, for the logs."""
