@@ -144,7 +144,7 @@ class AnswerPipeline:
             log.warning("model unavailable, answering from the notes: %s", err)
             return None
         drafted = drafted.strip()
-        verdict = check_answer(drafted, prompt)
+        verdict = check_answer(drafted, text, prompt.removeprefix(text))
         if not verdict.ok:
             log.info("model answer not used (%s)", verdict.reason)
             return None

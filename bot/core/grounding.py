@@ -10,15 +10,26 @@ larger model passes them without trying.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 MIN_WORDS = 6
 MIN_SUPPORT = 0.75
+MIN_SENTENCE_FIDELITY = 0.6
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _WORD = re.compile(r"[a-z]+")
-_SCAFFOLDING = ("coach's notes", "coach notes", "question:", "notes:", "runner:", "<|im_")
+_SCAFFOLDING = (
+    "coach's notes",
+    "coach notes",
+    "question:",
+    "notes:",
+    "runner:",
+    "the answer is",
+    "<|im_",
+)
 _STOPWORDS = frozenset(
     [
         "about",
@@ -137,9 +148,9 @@ def hopeless(partial: str, material: str) -> bool:
     return any(n not in known_numbers for n in _NUMBER.findall(settled))
 
 
-def check_answer(answer: str, material: str) -> Verdict:
-    """Whether ``answer`` may be shown, given the ``material`` (notes, question, profile) the
-    model saw; the reason says why not, for the logs."""
+def check_answer(answer: str, question: str, notes: str) -> Verdict:
+    """Whether ``answer`` to ``question`` may be shown, given the ``notes`` (entries, profile)
+    the model saw; the reason says why not, for the logs."""
     words = _WORD.findall(answer.lower())
     if len(words) < MIN_WORDS:
         return Verdict(False, "too short")
@@ -148,14 +159,45 @@ def check_answer(answer: str, material: str) -> Verdict:
         return Verdict(False, "echoes the prompt")
     if _loops(words):
         return Verdict(False, "repeats itself")
-    known_numbers = set(_NUMBER.findall(material))
+    known_numbers = set(_NUMBER.findall(question + " " + notes))
     invented = [n for n in _NUMBER.findall(answer) if n not in known_numbers]
     if invented:
         return Verdict(False, f"numbers not in the notes: {', '.join(invented[:3])}")
-    support = _support(words, material.lower())
+    # Words echoed from the question prove nothing: "ok to finish my run in the thunder?" must
+    # not come back as advice because the notes happen to mention running.
+    support = _support(words, notes.lower())
     if support < MIN_SUPPORT:
         return Verdict(False, f"only {support:.0%} of its words come from the notes")
+    if not _stems(_content(words)) & _stems(_content(_WORD.findall(question.lower()))):
+        return Verdict(False, "does not address the question")
+    loose = _loosest_sentence(answer, notes)
+    if loose is not None:
+        return Verdict(False, f"a sentence strays from the notes: {loose[:60]!r}")
     return Verdict(True)
+
+
+def _loosest_sentence(answer: str, notes: str) -> str | None:
+    """The first sentence whose word pairs are mostly not the notes' own, if any. A tiny model
+    keeps the notes' words while changing what they say ("eat a little carbohydrate every day"
+    from "eat 10-12 g per kg"); a paraphrase that keeps the meaning keeps most word pairs."""
+    pairs = set(_pairs(_WORD.findall(notes.lower())))
+    for sentence in _SENTENCE.split(answer):
+        own = _pairs(_WORD.findall(sentence.lower()))
+        if own and sum(pair in pairs for pair in own) / len(own) < MIN_SENTENCE_FIDELITY:
+            return sentence
+    return None
+
+
+def _pairs(words: list[str]) -> list[tuple[str, str]]:
+    return list(itertools.pairwise(words))
+
+
+def _content(words: list[str]) -> list[str]:
+    return [w for w in words if len(w) > 3 and w not in _STOPWORDS]
+
+
+def _stems(words: list[str]) -> set[str]:
+    return {w[:5] for w in words}
 
 
 def _loops(words: list[str]) -> bool:
@@ -170,8 +212,8 @@ def _loops(words: list[str]) -> bool:
 def _support(words: list[str], material: str) -> float:
     """The share of the answer's content words found in the material (by their first five
     letters, so "tapering" is supported by "taper")."""
-    stems = {w[:5] for w in _WORD.findall(material)}
-    content = [w for w in words if len(w) > 3 and w not in _STOPWORDS]
+    stems = _stems(_WORD.findall(material))
+    content = _content(words)
     if not content:
         return 0.0
     return sum(w[:5] in stems for w in content) / len(content)

@@ -69,6 +69,7 @@ async def test_a_grounded_model_answer_is_shown(
         "Coach's notes: - Taper for 2 to 3 weeks.",  # the prompt echoed back
         "Yes.",  # too short to be an answer
         "Bananas improve quantum marathon sprockets beautifully across distant galaxies.",
+        "How long should I taper before my marathon? You should taper before your marathon.",
     ],
 )
 async def test_an_ungrounded_model_answer_is_replaced_by_the_vetted_entry(
@@ -77,6 +78,16 @@ async def test_an_ungrounded_model_answer_is_replaced_by_the_vetted_entry(
     _, coach = pipeline_and_coach(storage, knowledge, FakeModel(made_up), clock)
     answer = text_of(await ask(coach, TAPER_QUESTION))
     assert answer == taper_entry_body(knowledge)
+
+
+async def test_a_draft_that_bends_the_notes_in_its_own_words_is_not_shown(
+    storage: SqlStorage, knowledge: KnowledgeIndex, clock: Clock
+) -> None:
+    body = taper_entry_body(knowledge)
+    faithful = body.split(". ")[0] + "."
+    model = FakeModel(f"{faithful} Then you can simply skip your taper runs if the legs feel ok.")
+    _, coach = pipeline_and_coach(storage, knowledge, model, clock)
+    assert text_of(await ask(coach, TAPER_QUESTION)) == body
 
 
 @pytest.mark.parametrize("error", [ModelTimeout("slow"), ModelUnavailable("gone")])
