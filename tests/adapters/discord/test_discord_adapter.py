@@ -132,7 +132,7 @@ async def test_a_dm_in_plain_words_is_answered_in_the_dm(simcord_env: Env) -> No
     await runner.send_dm("how do I pace a half marathon?")
     reply = runner.dm_channel.last_message
     assert reply is not None and reply.author.bot
-    assert reply.content == "Coach to a new runner: about 'how do I pace a half marathon?'"
+    assert reply.content == "Coach to erin: about 'how do I pace a half marathon?'"
 
 
 async def test_a_6000_character_answer_arrives_as_messages_of_at_most_2000(
@@ -165,7 +165,7 @@ async def test_the_interaction_is_deferred_before_a_slow_answer(
     assert result.acknowledged and result.deferred  # at virtual second 0, answer pending
     assert texts(result) == [""]
     await simcord_env.advance_time(10)
-    assert texts(result) == ["Coach to a new runner: about 'what is a tempo run?'"]
+    assert texts(result) == ["Coach to alice: about 'what is a tempo run?'"]
 
 
 async def test_an_answer_slower_than_the_token_becomes_an_apology_in_time(
@@ -223,12 +223,12 @@ async def test_two_runners_at_once_each_get_their_own_answer(
     answers.delays["alice: slow question"] = 30
     await alice.send_dm("alice: slow question")
     bobs = await bob.slash(channel, "ask", question="bob: quick question")
-    assert texts(bobs) == ["Coach to a new runner: about 'bob: quick question'"]
+    assert texts(bobs) == ["Coach to bob: about 'bob: quick question'"]
     assert not [m for m in alice.user.dm_channel.history() if m.author.bot]  # still thinking
     await simcord_env.advance_time(30)
     (answer,) = [m.content for m in alice.user.dm_channel.history() if m.author.bot]
     assert answer == "Coach to alice: about 'alice: slow question'"
-    assert texts(bobs) == ["Coach to a new runner: about 'bob: quick question'"]
+    assert texts(bobs) == ["Coach to bob: about 'bob: quick question'"]
 
 
 async def test_nothing_the_bot_sends_can_ping_anyone(
