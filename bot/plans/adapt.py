@@ -245,8 +245,9 @@ def _basis(
     real: dict[date, float],
     longest: float | None,
 ) -> PlanRequest:
-    # What was due next: the lower of this week and next, so a cutback due anyway stays one.
-    planned = min(_week_of(plan, today)["total_km"], _week_of(plan, resume)["total_km"])
+    # This week as planned, never the weeks after it: an earlier adaptation this week has already
+    # rewritten those, and basing on them again would shrink the plan with every tap.
+    planned = _week_of(plan, today)["total_km"]
     recent = _weekly_recent(real, resume)
     weekly = {
         "bridge": planned * BRIDGE_PCT / 100,

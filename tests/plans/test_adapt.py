@@ -107,7 +107,7 @@ def test_adapted_rest_of_plan_obeys_every_rule(data: st.DataObject, req: PlanReq
         rest = remainder(new, resume)
         broken = rules.violations(rest, basis)
         assert not broken, "\n".join([result.rule, repr(basis), *broken[:10]])
-        due = min(week_total(plan, today), week_total(plan, resume))
+        due = week_total(plan, today)
         floor = final.days_per_week * 2.5 + 0.1
         limit = {"bridge": 0.75, "niggle": 0.8, "sick": 0.6}.get(result.rule, 1.0)
         assert basis.weekly_km <= max(floor, limit * due + 0.1)
@@ -129,7 +129,7 @@ def test_one_skip_carries_on_and_two_give_an_easy_bridge_week() -> None:
     result = adapt(plan, req, three, three[-1], runs[2])
     assert result.rule == "bridge" and "bridge week" in result.reason
     bridge = remainder(result.plan, result.resume_on)["weeks"][0]
-    assert bridge["total_km"] < plan["weeks"][3]["total_km"]
+    assert bridge["total_km"] < plan["weeks"][2]["total_km"]
     assert not rules.quality_days(bridge)
 
 
