@@ -98,9 +98,9 @@ def parse_checkin(args: str, today: date, units: Units) -> ParsedCheckIn:
     return ParsedCheckIn(day, distance, effort, " ".join(words))
 
 
-def is_red_flag(status: Status, note: str) -> bool:
-    """Sharp or worsening pain, chest symptoms and the like stop the plan."""
-    return status in ("niggle", "sick") and bool(red_flags(note))
+def is_red_flag(note: str) -> bool:
+    """Sharp or worsening pain, chest symptoms and the like stop the plan, whatever was tapped."""
+    return bool(red_flags(note))
 
 
 def days_of(plan: Plan) -> dict[str, Day]:

@@ -25,7 +25,7 @@ from bot.core.profile_text import apply_update, describe_profile, parse_profile_
 from bot.core.red_flags import red_flags, safety_advice
 from bot.core.reminders import BLOCKED_NOTICE
 from bot.plans import progress, render
-from bot.plans.adapt import VDOT_STEP, Adaptation, CheckIn, adapt
+from bot.plans.adapt import VDOT_STEP, Adaptation, CheckIn, Status, adapt
 from bot.plans.generator import generate_plan
 from bot.plans.model import Plan, PlanRequest, PlanRequestError, RecentRace, Units
 from bot.plans.request import PlanDefaults, parse_plan_text
@@ -209,7 +209,7 @@ class Coach:
     # ---- check-ins and adaptation --------------------------------------------------------
 
     async def _checkin(
-        self, message: IncomingMessage, args: str, *, status: str
+        self, message: IncomingMessage, args: str, *, status: Status
     ) -> list[OutgoingMessage]:
         user, record = self._active(message)
         today = self._local_date(user)
@@ -232,10 +232,10 @@ class Coach:
         ]
         latest = CheckIn(
             parsed.day,
-            status,  # type: ignore[arg-type]
+            status,
             parsed.distance_km,
             parsed.effort,
-            checkins.is_red_flag(status, parsed.note),  # type: ignore[arg-type]
+            checkins.is_red_flag(parsed.note),
         )
         eased = record.request.get("eased_on")
         result = adapt(

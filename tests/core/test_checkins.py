@@ -107,10 +107,14 @@ async def test_a_red_flag_stops_the_plan_and_advises_a_professional(
     await send(coach, PLAN)
     day = run_days(storage, 2)[1]
     at(clock, day)
-    answer = one_line(await send(coach, "/niggle sharp pain in my knee, getting worse"))
-    assert "Safety first" in answer and "doctor" in answer
+    answer = one_line(await send(coach, "/done 5km but I had chest pain near the end"))
+    assert "Safety first" in answer and "chest pain" in answer and "doctor" in answer
     assert storage.active_plan(storage.find_user("console", "alice").id) is None
-    assert reminder_messages(None, day) == []
+    assert "no plan yet" in one_line(await send(coach, "/today"))  # and no more reminders
+    await send(coach, PLAN)  # a new plan, from next Monday
+    at(clock, run_days(storage, 1)[0])
+    answer = one_line(await send(coach, "/niggle sharp pain in my knee, getting worse"))
+    assert "sharp or worsening pain" in answer
 
 
 async def test_progress_shows_planned_against_done_with_a_chart(
