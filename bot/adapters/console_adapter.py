@@ -62,6 +62,9 @@ class ConsoleAdapter:
                 self._console.print(f"[cyan]coach>[/] {escape(caption)}{escape(str(path))}")
             elif message.text:
                 self._console.print(f"[cyan]coach>[/] {escape(message.text)}")
+            if message.actions:  # no buttons in a terminal: the commands they would send
+                answers = ", ".join(action.command for action in message.actions)
+                self._console.print(f"[cyan]coach>[/] reply {escape(answers)}")
 
     async def run(self) -> None:
         """The REPL: until EOF, Ctrl-C or /quit."""

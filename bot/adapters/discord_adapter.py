@@ -74,6 +74,12 @@ class CoachClient(discord.Client):
     async def on_ready(self) -> None:
         log.info("Discord: connected as %s", self.user)
 
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A check-in button: its custom_id is the core command it stands for."""
+        custom_id = (interaction.data or {}).get("custom_id", "")
+        if interaction.type is discord.InteractionType.component and custom_id.startswith("/"):
+            await self._adapter.relay(interaction, custom_id)
+
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or message.guild is not None:
             return
@@ -202,6 +208,8 @@ async def deliver(
 def _messages(reply: OutgoingMessage) -> list[dict[str, Any]]:
     texts = split_text(reply.text, MESSAGE_LIMIT)
     out: list[dict[str, Any]] = [{"content": text} for text in texts]
+    if reply.actions and out:
+        out[-1]["view"] = _buttons(reply)
     if reply.file is not None:
         attachment = discord.File(io.BytesIO(reply.file.data), filename=reply.file.filename)
         if out:
@@ -209,6 +217,15 @@ def _messages(reply: OutgoingMessage) -> list[dict[str, Any]]:
         else:
             out.append({"file": attachment})
     return out
+
+
+def _buttons(reply: OutgoingMessage) -> discord.ui.View:
+    """Buttons with no callback of their own: ``CoachClient.on_interaction`` relays their
+    custom_id, so they keep working for as long as the message exists, across restarts."""
+    view = discord.ui.View(timeout=None)
+    for action in reply.actions:
+        view.add_item(discord.ui.Button(label=action.label, custom_id=action.command))
+    return view
 
 
 def _followup(interaction: discord.Interaction, *, ephemeral: bool) -> SendFn:

@@ -17,6 +17,7 @@ from zoneinfo import available_timezones
 import discord
 from discord import app_commands
 
+from bot.core.checkins import COMMAND_STATUS
 from bot.core.commands import COMMANDS
 from bot.plans.model import RACE_DISTANCE_KM
 
@@ -155,8 +156,18 @@ def register_commands(tree: app_commands.CommandTree, relay: Relay) -> None:
     ) -> None:
         await relay(interaction, remind_text(time, timezone))
 
-    for name in ("today", "export", "forget", "help", "start"):
+    for name in ("today", "why", "progress", "export", "forget", "help", "start"):
         tree.add_command(_bare_command(name, relay))
+    for name in COMMAND_STATUS:
+        tree.add_command(_checkin_command(name, relay))
+
+
+def _checkin_command(name: str, relay: Relay) -> app_commands.Command:
+    @app_commands.describe(details="Optional: a day, km and effort, e.g. 2026-12-03 8.5km effort=6")
+    async def callback(interaction: discord.Interaction, details: str | None = None) -> None:
+        await relay(interaction, with_argument(name, details))
+
+    return app_commands.Command(name=name, description=_SUMMARIES[name], callback=callback)
 
 
 def _bare_command(name: str, relay: Relay) -> app_commands.Command:

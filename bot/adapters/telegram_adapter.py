@@ -17,13 +17,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, InputFile, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
     filters,
@@ -33,11 +34,13 @@ from bot.core.chunking import split_text
 from bot.core.coach import Coach
 from bot.core.commands import COMMANDS
 from bot.core.errors import RecipientUnreachable, TransientDeliveryError
-from bot.core.messages import IncomingMessage, OutgoingMessage
+from bot.core.messages import Action, IncomingMessage, OutgoingMessage
 
 PLATFORM = "telegram"
 # Telegram shows "typing..." for about 5 seconds per chat action.
 TYPING_REFRESH_S = 4.0
+BUTTONS_PER_ROW = 3
+UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,8 @@ class TelegramAdapter:
             # Edits of an already answered message are not asked again.
             MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_message)
         )
+        # A button's callback data is a core command: pressing it is typing it.
+        self.application.add_handler(CallbackQueryHandler(self._on_button))
         self.application.add_error_handler(self._on_error)
 
     async def start(self) -> None:
@@ -97,7 +102,7 @@ class TelegramAdapter:
         await app.start()
         assert app.updater is not None
         if self.webhook is None:
-            await app.updater.start_polling(allowed_updates=[Update.MESSAGE])
+            await app.updater.start_polling(allowed_updates=UPDATES)
         else:
             await app.updater.start_webhook(
                 listen=self.webhook.listen,
@@ -105,7 +110,7 @@ class TelegramAdapter:
                 url_path=urlsplit(self.webhook.url).path.lstrip("/"),
                 webhook_url=self.webhook.url,
                 secret_token=self.webhook.secret,
-                allowed_updates=[Update.MESSAGE],
+                allowed_updates=UPDATES,
             )
         log.info("Telegram bot @%s started", app.bot.username)
 
@@ -142,6 +147,15 @@ class TelegramAdapter:
             replies = await self._coach.handle(incoming)
         await self._deliver(message.chat_id, replies)
 
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None or not query.data:
+            return
+        await query.answer()  # stops the button's spinner; the answer comes as a message
+        chat_id = update.effective_chat.id if update.effective_chat else user.id
+        incoming = IncomingMessage(PLATFORM, str(user.id), query.data, user.full_name)
+        await self._deliver(chat_id, await self._coach.handle(incoming))
+
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
         if isinstance(error, Forbidden):
@@ -155,7 +169,7 @@ class TelegramAdapter:
         bot = self.application.bot
         for message in messages:
             if message.file is None:
-                await self._send_text(chat_id, message.text)
+                await self._send_text(chat_id, message.text, message.actions)
                 continue
             fits = len(message.text) <= MessageLimit.CAPTION_LENGTH
             caption = message.text if fits and message.text else None
@@ -167,9 +181,12 @@ class TelegramAdapter:
             if not fits:
                 await self._send_text(chat_id, message.text)
 
-    async def _send_text(self, chat_id: int, text: str) -> None:
-        for chunk in split_text(text, MessageLimit.MAX_TEXT_LENGTH):
-            await self.application.bot.send_message(chat_id, chunk)
+    async def _send_text(self, chat_id: int, text: str, actions: tuple[Action, ...] = ()) -> None:
+        chunks = split_text(text, MessageLimit.MAX_TEXT_LENGTH)
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            markup = _keyboard(actions) if last and actions else None
+            await self.application.bot.send_message(chat_id, chunk, reply_markup=markup)
 
     @asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:
@@ -189,3 +206,9 @@ class TelegramAdapter:
                 # Only cosmetic: the answer is still coming.
                 log.debug("could not show typing: %s", err)
             await asyncio.sleep(self._typing_refresh_s)
+
+
+def _keyboard(actions: tuple[Action, ...]) -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(a.label, callback_data=a.command) for a in actions]
+    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+    return InlineKeyboardMarkup(rows)

@@ -13,16 +13,19 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.core import commands, intents
+from bot.core import checkins, commands, intents
 from bot.core.errors import UserFacingError
 from bot.core.messages import IncomingMessage, OutgoingFile, OutgoingMessage
-from bot.core.ports import PlanRecord, ProfileRecord, Storage, UserRecord
+from bot.core.ports import CheckInRecord, PlanRecord, ProfileRecord, Storage, UserRecord
 from bot.core.profile_text import apply_update, describe_profile, parse_profile_update
+from bot.core.red_flags import red_flags, safety_advice
 from bot.core.reminders import BLOCKED_NOTICE
-from bot.plans import render
+from bot.plans import progress, render
+from bot.plans.adapt import VDOT_STEP, Adaptation, CheckIn, Status, adapt
 from bot.plans.generator import generate_plan
 from bot.plans.model import Plan, PlanRequest, PlanRequestError, RecentRace, Units
 from bot.plans.request import PlanDefaults, parse_plan_text
@@ -128,6 +131,12 @@ class Coach:
             "help": self._help,
             "plan": self._plan,
             "today": self._today,
+            **{
+                name: partial(self._checkin, status=status)
+                for name, status in checkins.COMMAND_STATUS.items()
+            },
+            "why": self._why,
+            "progress": self._progress,
             "week": self._week,
             "profile": self._profile,
             "remind": self._remind,
@@ -155,6 +164,8 @@ class Coach:
 
     async def _plan(self, message: IncomingMessage, args: str) -> list[OutgoingMessage]:
         user = self._find_user(message)
+        if args.lower() == "diff":
+            return self._plan_diff(user)
         if not args:
             record = self._storage.active_plan(user.id) if user else None
             if record is None:
@@ -188,7 +199,117 @@ class Coach:
         if today > race_day:
             return reply("Your plan is finished - well done! Send /plan to build the next one.")
         day = _day_on(plan, today)
-        return reply(f"Today, {today:%A %d %b}: {describe_day(day, units)}")
+        actions = checkins.actions_for(today) if day["kind"] != "rest" else ()
+        return [
+            OutgoingMessage(
+                text=f"Today, {today:%A %d %b}: {describe_day(day, units)}", actions=actions
+            )
+        ]
+
+    # ---- check-ins and adaptation --------------------------------------------------------
+
+    async def _checkin(
+        self, message: IncomingMessage, args: str, *, status: Status
+    ) -> list[OutgoingMessage]:
+        user, record = self._active(message)
+        today = self._local_date(user)
+        plan, units = _plan_of(record), _units_of(record)
+        parsed = checkins.parse_checkin(args, today, units)
+        day = checkins.days_of(plan).get(parsed.day.isoformat())
+        if day is None:
+            raise UserFacingError(f"{parsed.day:%a %d %b} is outside your plan: /plan shows it")
+        if day["kind"] == "rest" and status != "sick":
+            raise UserFacingError(
+                f"{parsed.day:%a %d %b} was a rest day, so there is nothing to check in "
+                "(/sick works on any day)"
+            )
+        checkin = CheckInRecord(parsed.day, status, parsed.distance_km, parsed.effort, parsed.note)
+        self._storage.record_checkin(user.id, checkin)
+        start = date.fromisoformat(plan["weeks"][0]["days"][0]["date"])
+        history = [
+            CheckIn(c.day, c.status, c.distance_km, c.effort)  # type: ignore[arg-type]
+            for c in self._storage.checkins(user.id, start)
+        ]
+        latest = CheckIn(
+            parsed.day,
+            status,
+            parsed.distance_km,
+            parsed.effort,
+            checkins.is_red_flag(parsed.note),
+        )
+        eased = record.request.get("eased_on")
+        result = adapt(
+            plan,
+            _request_of(record),
+            history,
+            latest,
+            today,
+            since=date.fromisoformat(eased) if eased else None,
+        )
+        return self._adapted(user, record, result, parsed.note, f"{parsed.day:%a %d %b}")
+
+    def _adapted(
+        self, user: UserRecord, record: PlanRecord, result: Adaptation, note: str, day: str
+    ) -> list[OutgoingMessage]:
+        if result.rule == "stop":
+            self._storage.stop_plan(user.id)
+            return reply(f"{safety_advice(red_flags(note))} {result.reason}")
+        logged = f"Logged for {day}."
+        if result.plan is None:
+            return reply(f"{logged} {_sentence(result.reason)}")
+        if result.plan == record.plan:
+            return reply(f"{logged} {_sentence(result.reason)} Your plan already allows for it.")
+        request = dict(record.request)
+        if result.rule == "too_hard":
+            request["vdot_ease"] = request.get("vdot_ease", 0.0) + VDOT_STEP
+            request["eased_on"] = self._local_date(user).isoformat()
+        saved = self._storage.save_plan_version(user.id, request, dict(result.plan), result.reason)
+        return reply(
+            f"{logged} I've adapted your plan (version {saved.version}): "
+            f"{_sentence(result.reason)} Send /plan diff to see what changed, /why for today."
+        )
+
+    def _plan_diff(self, user: UserRecord | None) -> list[OutgoingMessage]:
+        record = self._storage.active_plan(user.id) if user else None
+        if user is None or record is None:
+            raise UserFacingError("you have no plan yet: build one with /plan 10k 8weeks")
+        before = self._storage.previous_version(user.id)
+        if before is None:
+            return reply("Your plan hasn't changed since you built it: nothing to compare.")
+        return reply(
+            checkins.diff_text(
+                _plan_of(before), _plan_of(record), record.reason, record.version, _units_of(record)
+            )
+        )
+
+    async def _why(self, message: IncomingMessage, args: str) -> list[OutgoingMessage]:
+        user, record = self._active(message)
+        return reply(
+            checkins.why_text(
+                _plan_of(record),
+                self._local_date(user),
+                record.reason,
+                record.version,
+                _units_of(record),
+            )
+        )
+
+    async def _progress(self, message: IncomingMessage, args: str) -> list[OutgoingMessage]:
+        user, record = self._active(message)
+        plan, units = _plan_of(record), _units_of(record)
+        start = date.fromisoformat(plan["weeks"][0]["days"][0]["date"])
+        history = [
+            CheckIn(c.day, c.status, c.distance_km, c.effort)  # type: ignore[arg-type]
+            for c in self._storage.checkins(user.id, start)
+        ]
+        rows = progress.adherence(plan, history, self._local_date(user))
+        text = OutgoingMessage(text=progress.progress_text(rows, units))
+        if not rows:
+            return [text]
+        chart = OutgoingFile(
+            "runcoach-progress.png", progress.progress_png(rows, units), "image/png"
+        )
+        return [text, OutgoingMessage(text="Planned vs done per week", file=chart)]
 
     async def _week(self, message: IncomingMessage, args: str) -> list[OutgoingMessage]:
         user, record = self._active(message)
@@ -352,6 +473,23 @@ def _request_dict(request: PlanRequest, units: Units, text: str) -> dict[str, An
     data = asdict(request)
     data["start"] = request.start.isoformat()
     return {"text": text, "units": units, **data}
+
+
+def _request_of(record: PlanRecord) -> PlanRequest:
+    """The stored request (``_request_dict``) as the generator's input again."""
+    data = record.request
+    race = data.get("recent_race")
+    return PlanRequest(
+        race=data["race"],
+        weeks=data["weeks"],
+        days_per_week=data["days_per_week"],
+        weekly_km=data["weekly_km"],
+        start=date.fromisoformat(data["start"]),
+        long_run_day=data["long_run_day"],
+        recent_race=RecentRace(race["distance_km"], race["time_s"]) if race else None,
+        longest_run_km=data.get("longest_run_km"),
+        vdot_ease=data.get("vdot_ease", 0.0),
+    )
 
 
 def _plan_of(record: PlanRecord) -> Plan:

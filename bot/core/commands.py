@@ -20,6 +20,13 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("plan", "/plan 10k 8weeks [4days] [weekly=30] [race=5k=24:00]", "build a plan"),
     Command("today", "/today", "today's workout"),
+    Command("done", "/done [YYYY-MM-DD] [8.5km] [effort=6]", "check in a run you did"),
+    Command("skip", "/skip [YYYY-MM-DD]", "check in a run you missed"),
+    Command("hard", "/hard [YYYY-MM-DD] [effort=9]", "a run that was too hard"),
+    Command("niggle", "/niggle [YYYY-MM-DD] [where it hurts]", "ran with a niggle"),
+    Command("sick", "/sick [YYYY-MM-DD]", "ill: pause the plan"),
+    Command("why", "/why", "why today's workout"),
+    Command("progress", "/progress", "planned vs done, with a chart"),
     Command("week", "/week [N]", "this week's workouts, or week N"),
     Command("profile", "/profile [weekly=30 days=4 long=sun race=10k=50:00]", "show or set"),
     Command("remind", "/remind 06:30 [Europe/Paris] | /remind off", "daily workout reminder"),
@@ -48,6 +55,7 @@ def help_text() -> str:
         "",
     ]
     lines += [f"{command.usage} - {command.summary}" for command in COMMANDS[:-1]]
+    lines += ["/plan diff - what changed when your plan adapted"]
     lines += [
         "",
         "Examples: /plan half 12w 4days weekly=30 race=10k=52:00 | /profile I run 25 km a "

@@ -26,8 +26,18 @@ class OutgoingFile:
 
 
 @dataclass(frozen=True)
+class Action:
+    """A one-tap answer: a button whose press sends ``command`` back as if the runner typed it,
+    so buttons need no behaviour of their own in any adapter."""
+
+    label: str
+    command: str  # at most 64 bytes: Telegram's limit for callback data
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
-    """Either text, or a file with an optional caption."""
+    """Either text, or a file with an optional caption; text may carry one-tap answers."""
 
     text: str = ""
     file: OutgoingFile | None = None
+    actions: tuple[Action, ...] = ()

@@ -48,6 +48,17 @@ class PlanRecord:
     request: dict[str, Any]
     plan: dict[str, Any]
     created: datetime
+    version: int = 1
+    reason: str | None = None  # why this version exists, for versions after the first
+
+
+@dataclass(frozen=True)
+class CheckInRecord:
+    day: date
+    status: str  # done, skipped, hard, niggle, sick
+    distance_km: float | None = None
+    effort: int | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,28 @@ class Storage(Protocol):
         ...
 
     def active_plan(self, user_id: int) -> PlanRecord | None: ...
+
+    def save_plan_version(
+        self, user_id: int, request: dict[str, Any], plan: dict[str, Any], reason: str
+    ) -> PlanRecord:
+        """Store an adapted plan as the next version of the active one, with its reason."""
+        ...
+
+    def previous_version(self, user_id: int) -> PlanRecord | None:
+        """The version the active plan was adapted from; None for a first version."""
+        ...
+
+    def stop_plan(self, user_id: int) -> None:
+        """No active plan any more (a red flag): reminders stop, the history stays."""
+        ...
+
+    def record_checkin(self, user_id: int, checkin: CheckInRecord) -> None:
+        """Store the runner's answer for a day, replacing an earlier answer for that day."""
+        ...
+
+    def checkins(self, user_id: int, since: date) -> list[CheckInRecord]:
+        """Answers for days from ``since`` on, oldest first."""
+        ...
 
     def set_reminder(self, user_id: int, at: time | None, timezone: str | None) -> None:
         """Turn daily reminders on at ``at`` in ``timezone``, or off when ``at`` is None."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.checkins import actions_for
 from bot.core.messages import OutgoingMessage
 from bot.core.ports import PlanRecord
 from bot.plans.workouts import describe_day
@@ -152,4 +153,5 @@ def reminder_messages(record: PlanRecord | None, today: date) -> list[OutgoingMe
         text = f"{heading} rest day. {_REST_TIPS[today.toordinal() % len(_REST_TIPS)]}"
     else:
         text = f"{heading} {describe_day(day, units)}. Why: {_WHY[kind]}"
-    return [OutgoingMessage(text=text)]
+    runs = kind not in ("rest", "race")
+    return [OutgoingMessage(text=text, actions=actions_for(today) if runs else ())]

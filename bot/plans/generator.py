@@ -137,6 +137,7 @@ class _Runner:
     weekly: int
     long_day: int
     longest: int | None
+    resuming: bool = False
 
     @property
     def race_tenths(self) -> int:
@@ -172,9 +173,14 @@ class _Shape:
     cutback: bool = False
 
 
-def generate_plan(req: PlanRequest) -> Plan:
-    """The plan for ``req``, or PlanRequestError with one line saying what to change."""
-    runner = _checked_runner(req)
+def generate_plan(req: PlanRequest, *, resuming: bool = False) -> Plan:
+    """The plan for ``req``, or PlanRequestError with one line saying what to change.
+
+    ``resuming`` re-plans the rest of a plan already under way (``bot.plans.adapt``): the
+    minimum plan length is about building a base, which the runner has, and a long run they
+    already ran in the last 30 days (``longest_run_km``) counts towards the one the race needs.
+    """
+    runner = _checked_runner(req, resuming)
     shapes = _shapes(runner, req.weeks)
     if shapes is None:
         raise PlanRequestError(_unreachable(runner, req.weeks))
@@ -184,7 +190,7 @@ def generate_plan(req: PlanRequest) -> Plan:
 # ---- refusing what no sound plan can serve --------------------------------------------------
 
 
-def _checked_runner(req: PlanRequest) -> _Runner:
+def _checked_runner(req: PlanRequest, resuming: bool) -> _Runner:
     """Validate in the order a runner would fix things: what, when, how often, how long."""
     if req.race not in RACE_DISTANCE_KM:
         raise PlanRequestError(
@@ -208,9 +214,11 @@ def _checked_runner(req: PlanRequest) -> _Runner:
         weekly=round(req.weekly_km * 10),
         long_day=WEEKDAYS.index(req.long_run_day),
         longest=None if req.longest_run_km is None else round(req.longest_run_km * 10),
+        resuming=resuming,
     )
     _check_days_fit(runner)
-    _check_length(runner, req.weeks)
+    if not resuming:
+        _check_length(runner, req.weeks)
     return runner
 
 
@@ -348,6 +356,8 @@ def _ready_long(runner: _Runner, weeks: int) -> int:
     ready = READY_LONG_RUN_KM[runner.race]
     if runner.race in RULE_LONG_RUN_KM and weeks >= 12 and runner.weekly >= 300:
         ready = max(ready, RULE_LONG_RUN_KM[runner.race])
+    elif runner.resuming and (runner.longest or 0) >= round(ready * 10):
+        return 0  # already run lately: the rest of the plan keeps it, it need not rebuild it
     return round(ready * 10)
 
 
@@ -534,7 +544,7 @@ def _longest_rest(runs: tuple[int, ...]) -> int:
 
 
 def _assemble(req: PlanRequest, runner: _Runner, shapes: list[_Shape]) -> Plan:
-    vdot, source = _vdot(req)
+    vdot, source = vdot_of(req)
     race_km = RACE_DISTANCE_KM[req.race]
     predicted = science.predict_race_time(vdot, race_km)
     zones = {zone: list(band) for zone, band in science.training_paces(vdot).items()}
@@ -582,13 +592,12 @@ def _assemble(req: PlanRequest, runner: _Runner, shapes: list[_Shape]) -> Plan:
     }
 
 
-def _vdot(req: PlanRequest) -> tuple[float, Literal["recent_race", "estimate"]]:
+def vdot_of(req: PlanRequest) -> tuple[float, Literal["recent_race", "estimate"]]:
     """A recent race gives the real VDOT; otherwise a cautious guess from weekly volume."""
     if req.recent_race is None:
-        return min(50.0, 30.0 + 0.2 * req.weekly_km), "estimate"
-    return science.vdot_from_race(req.recent_race.distance_km, req.recent_race.time_s), (
-        "recent_race"
-    )
+        return min(50.0, 30.0 + 0.2 * req.weekly_km) - req.vdot_ease, "estimate"
+    vdot = science.vdot_from_race(req.recent_race.distance_km, req.recent_race.time_s)
+    return vdot - req.vdot_ease, "recent_race"
 
 
 def _pace_table(zones: dict[str, list[float]], race_pace: int) -> dict[str, list[float]]:

@@ -73,6 +73,9 @@ class PlanRequest:
     long_run_day: Weekday = "sun"
     recent_race: RecentRace | None = None
     longest_run_km: float | None = None
+    # VDOT taken off the runner's fitness: a step after sessions reported too hard, and when a
+    # plan is adapted, what keeps an estimated VDOT where it was although the volume changed.
+    vdot_ease: float = 0.0
 
 
 class RaceInfo(TypedDict):

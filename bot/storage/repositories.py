@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core import reminders
 from bot.core.ports import (
+    CheckInRecord,
     ClaimBatch,
     PlanRecord,
     ProfileRecord,
@@ -33,7 +34,15 @@ from bot.core.ports import (
     UserRecord,
 )
 from bot.storage.db import READ_ONLY
-from bot.storage.tables import ConversationTurn, Plan, Profile, ReminderLog, User, metadata
+from bot.storage.tables import (
+    CheckIn,
+    ConversationTurn,
+    Plan,
+    Profile,
+    ReminderLog,
+    User,
+    metadata,
+)
 
 DEFAULT_TURNS_KEPT = 20
 _PROFILE_FIELDS = tuple(field.name for field in fields(ProfileRecord))
@@ -137,6 +146,74 @@ class SqlStorage:
                 .limit(1)
             ).first()
             return None if row is None else _plan_record(row)
+
+    def save_plan_version(
+        self, user_id: int, request: dict[str, Any], plan: dict[str, Any], reason: str
+    ) -> PlanRecord:
+        with self._write() as session:
+            current = session.scalars(
+                select(Plan).where(Plan.user_id == user_id, Plan.active).order_by(Plan.id.desc())
+            ).first()
+            version = 1 if current is None else current.version + 1
+            session.execute(
+                update(Plan).where(Plan.user_id == user_id, Plan.active).values(active=False)
+            )
+            row = Plan(
+                user_id=user_id,
+                request=request,
+                plan=plan,
+                active=True,
+                created=self._clock(),
+                version=version,
+                reason=reason,
+            )
+            session.add(row)
+            session.flush()
+            return _plan_record(row)
+
+    def previous_version(self, user_id: int) -> PlanRecord | None:
+        with self._read() as session:
+            rows = session.scalars(
+                select(Plan).where(Plan.user_id == user_id).order_by(Plan.id.desc()).limit(2)
+            ).all()
+            if len(rows) < 2 or not rows[0].active or rows[0].version < 2:
+                return None
+            return _plan_record(rows[1])
+
+    def stop_plan(self, user_id: int) -> None:
+        with self._write() as session:
+            session.execute(
+                update(Plan).where(Plan.user_id == user_id, Plan.active).values(active=False)
+            )
+
+    def record_checkin(self, user_id: int, checkin: CheckInRecord) -> None:
+        with self._write() as session:
+            session.execute(
+                delete(CheckIn).where(CheckIn.user_id == user_id, CheckIn.day == checkin.day)
+            )
+            session.add(
+                CheckIn(
+                    user_id=user_id,
+                    day=checkin.day,
+                    status=checkin.status,
+                    distance_km=checkin.distance_km,
+                    effort=checkin.effort,
+                    note=checkin.note,
+                    created=self._clock(),
+                )
+            )
+
+    def checkins(self, user_id: int, since: date) -> list[CheckInRecord]:
+        with self._read() as session:
+            rows = session.scalars(
+                select(CheckIn)
+                .where(CheckIn.user_id == user_id, CheckIn.day >= since)
+                .order_by(CheckIn.day)
+            ).all()
+            return [
+                CheckInRecord(row.day, row.status, row.distance_km, row.effort, row.note)
+                for row in rows
+            ]
 
     def active_plans(self, user_ids: Collection[int]) -> dict[int, PlanRecord]:
         with self._read() as session:
@@ -382,4 +459,11 @@ def _user_record(row: User) -> UserRecord:
 
 
 def _plan_record(row: Plan) -> PlanRecord:
-    return PlanRecord(id=row.id, request=row.request, plan=row.plan, created=row.created)
+    return PlanRecord(
+        id=row.id,
+        request=row.request,
+        plan=row.plan,
+        created=row.created,
+        version=row.version,
+        reason=row.reason,
+    )

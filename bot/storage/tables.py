@@ -118,6 +118,26 @@ class Plan(Base):
     plan: Mapped[dict[str, Any]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
+    # An adapted plan is a new row: version 1 is what /plan built, each adaptation adds one,
+    # with the one-line reason /plan diff and /why show.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CheckIn(Base):
+    """What the runner said about one day's workout; a later answer for the day replaces it."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("user_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(_user_fk())
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # done, skipped, hard, niggle, sick
+    distance_km: Mapped[float | None] = mapped_column(Float)
+    effort: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ConversationTurn(Base):

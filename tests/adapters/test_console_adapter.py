@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 
 from bot.adapters.console_adapter import ConsoleAdapter
 from bot.core.coach import Coach
+from bot.core.reminders import reminder_messages
+from bot.plans.model import RUN_KINDS
 from bot.storage.repositories import SqlStorage
 from tests.support import Clock
 
@@ -93,3 +95,33 @@ def test_end_of_input_leaves_politely(engine: Engine, files: Path) -> None:
 def test_markup_in_replies_is_printed_literally(engine: Engine, files: Path) -> None:
     screen = console_session(engine, files, ["/profile goal=[bold]sub_3[/bold]"])
     assert "[bold]sub 3[/bold]" in screen
+
+
+def test_a_reminder_shows_its_check_in_commands_and_typing_them_adapts_the_plan(
+    engine: Engine, files: Path
+) -> None:
+    """The console's 'buttons' are the commands they stand for: three skips give a bridge."""
+    clock = Clock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    storage = SqlStorage(engine, clock=clock)
+    coach = Coach(storage, clock=clock)
+    screen = io.StringIO()
+    adapter = ConsoleAdapter(
+        coach, user="dana", files_dir=files, console=Console(file=screen, width=300)
+    )
+    asyncio.run(adapter.ask("/plan half 12w 4days weekly=30"))
+    user = storage.find_user("console", "dana")
+    week3 = storage.active_plan(user.id).plan["weeks"][2]["days"]
+    runs = [datetime.fromisoformat(d["date"]) for d in week3 if d["kind"] in RUN_KINDS]
+    for run in runs[:3]:
+        clock.now = run.replace(hour=7, tzinfo=UTC)
+        day = run.date()
+        asyncio.run(adapter.send("dana", reminder_messages(storage.active_plan(user.id), day)))
+        hint = screen.getvalue().splitlines()[-1]
+        assert (
+            hint
+            == f"coach> reply /done {day}, /skip {day}, /hard {day}, /niggle {day}, /sick {day}"
+        )
+        adapter.show(asyncio.run(adapter.ask(f"/skip {day}")))
+    assert [c.status for c in storage.checkins(user.id, runs[0].date())] == ["skipped"] * 3
+    shown = screen.getvalue()
+    assert "bridge week" in shown and "adapted your plan (version 2)" in shown

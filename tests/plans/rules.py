@@ -413,6 +413,7 @@ def rule_paces(plan: Plan, req: PlanRequest) -> list[str]:
             found.append(f"{day['date']}: {day['kind']} pace {pace} outside easy {easy}")
     if req.recent_race is not None:
         real = science.vdot_from_race(req.recent_race.distance_km, req.recent_race.time_s)
+        real -= req.vdot_ease  # paces eased after sessions reported too hard
         predicted = science.predict_race_time(real, RACE_DISTANCE_KM[req.race])
         if athlete["vdot_source"] != "recent_race" or abs(vdot - real) > 0.051:
             found.append(f"VDOT {vdot} ({athlete['vdot_source']}) for a race giving {real:.2f}")

@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.core.ports import PlanRecord, ProfileRecord, ReminderStore, Storage, Turn, UserRecord
+from bot.core.ports import (
+    CheckInRecord,
+    PlanRecord,
+    ProfileRecord,
+    ReminderStore,
+    Storage,
+    Turn,
+    UserRecord,
+)
 from bot.core.reminders import next_after
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
@@ -59,6 +67,7 @@ def fill(storage: SqlStorage, user_id: int, tag: str) -> None:
     storage.add_turn(user_id, "user", f"{tag} asks")
     storage.add_turn(user_id, "assistant", f"{tag} answered")
     assert storage.claim_reminder(user_id, date(2025, 3, 1))
+    storage.record_checkin(user_id, CheckInRecord(date(2025, 3, 1), "done", 8.0, 5, tag))
 
 
 @pytest.mark.parametrize("port", [Storage, ReminderStore])
@@ -313,3 +322,29 @@ def test_a_failed_write_leaves_nothing_behind(storage: SqlStorage, engine: Engin
         storage.save_plan(999, {}, {})
     assert count(engine, ConversationTurn) == 0
     assert count(engine, Plan) == 0
+
+
+def test_a_later_answer_for_a_day_replaces_the_earlier_one(storage: SqlStorage) -> None:
+    alice = storage.user("console", "alice", "alice").id
+    storage.record_checkin(alice, CheckInRecord(date(2026, 12, 1), "skipped"))
+    storage.record_checkin(alice, CheckInRecord(date(2026, 12, 2), "done", 6.5, 4))
+    storage.record_checkin(alice, CheckInRecord(date(2026, 12, 1), "done", 5.0))
+    assert storage.checkins(alice, date(2026, 12, 1)) == [
+        CheckInRecord(date(2026, 12, 1), "done", 5.0),
+        CheckInRecord(date(2026, 12, 2), "done", 6.5, 4),
+    ]
+    assert storage.checkins(alice, date(2026, 12, 2))[0].day == date(2026, 12, 2)
+
+
+def test_plan_versions_count_up_and_keep_the_one_before(storage: SqlStorage) -> None:
+    alice = storage.user("console", "alice", "alice").id
+    first = storage.save_plan(alice, {"v": 1}, {"weeks": [1]})
+    assert first.version == 1 and storage.previous_version(alice) is None
+    second = storage.save_plan_version(alice, {"v": 2}, {"weeks": [2]}, "3 runs missed")
+    assert (second.version, second.reason) == (2, "3 runs missed")
+    assert storage.active_plan(alice) == second
+    assert storage.previous_version(alice) == first
+    storage.save_plan(alice, {"v": 1}, {"weeks": [9]})  # a new /plan starts again at 1
+    assert storage.previous_version(alice) is None
+    storage.stop_plan(alice)
+    assert storage.active_plan(alice) is None

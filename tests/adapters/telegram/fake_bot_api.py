@@ -33,6 +33,7 @@ class Sent:
     filename: str = ""
     data: bytes = b""
     action: str = ""
+    buttons: list[list[dict[str, str]]] | None = None  # an inline keyboard, row by row
 
 
 @dataclass
@@ -72,6 +73,27 @@ class FakeBotApi:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         async with self._changed:
             self._updates.append({"update_id": next(self._ids), "message": message})
+            self._changed.notify_all()
+
+    async def user_presses(self, user_id: int, data: str, name: str = "Runner") -> None:
+        """A tap on an inline keyboard button in the user's private chat."""
+        user = {"id": user_id, "is_bot": False, "first_name": name}
+        message = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": name},
+            "from": BOT_USER,
+            "text": "(the message with the buttons)",
+        }
+        query = {
+            "id": str(next(self._ids)),
+            "from": user,
+            "chat_instance": str(user_id),
+            "message": message,
+            "data": data,
+        }
+        async with self._changed:
+            self._updates.append({"update_id": next(self._ids), "callback_query": query})
             self._changed.notify_all()
 
     def fail_next(self, method: str, chat_id: int, *failures: Failure) -> None:
@@ -140,8 +162,15 @@ class FakeBotApi:
         return True
 
     async def _sendMessage(self, params: dict[str, Any]) -> Any:
-        sent = Sent("sendMessage", int(params["chat_id"]), text=params["text"])
+        keyboard = (params.get("reply_markup") or {}).get("inline_keyboard")
+        sent = Sent("sendMessage", int(params["chat_id"]), text=params["text"], buttons=keyboard)
         return await self._message(sent, {"text": sent.text})
+
+    async def _answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        async with self._changed:
+            self.calls.append(f"answered {params['callback_query_id']}")
+            self._changed.notify_all()
+        return True
 
     async def _editMessageText(self, params: dict[str, Any]) -> Any:
         sent = Sent("editMessageText", int(params["chat_id"]), text=params["text"])
