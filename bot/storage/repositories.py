@@ -300,14 +300,15 @@ class SqlStorage:
                     late.append((user.id, decision.late))
                 elif decision.send_for is not None:
                     wanted.append((user, decision.send_for))
-            claimed_days = set(
-                session.execute(
+            claimed_days = {
+                (user_id, day)
+                for user_id, day in session.execute(
                     select(ReminderLog.user_id, ReminderLog.local_date).where(
                         ReminderLog.user_id.in_([user.id for user, _ in wanted]),
                         ReminderLog.local_date.in_({day for _, day in wanted}),
                     )
-                ).tuples()
-            )
+                )
+            }
             wanted = [(user, day) for user, day in wanted if (user.id, day) not in claimed_days]
 
             def log_row(user: User, day: date) -> ReminderLog:
