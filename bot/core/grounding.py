@@ -201,9 +201,15 @@ def _stems(words: list[str]) -> set[str]:
 
 
 def _loops(words: list[str]) -> bool:
-    """A 4-word phrase said three times, or one word making up a fifth of the answer."""
-    grams = Counter(zip(words, words[1:], words[2:], words[3:], strict=False))
-    if grams and grams.most_common(1)[0][1] >= 3:
+    """4-word phrases said three times or more that make up a quarter of the answer (a text may
+    name its subject three times: "urine after hard exercise"), or one said five times; or one
+    word making up a fifth of the answer."""
+    grams = list(zip(words, words[1:], words[2:], words[3:], strict=False))
+    counts = Counter(grams)
+    if counts and counts.most_common(1)[0][1] >= 5:
+        return True
+    covered = {i + k for i, gram in enumerate(grams) if counts[gram] >= 3 for k in range(4)}
+    if len(covered) >= len(words) / 4:
         return True
     content = [w for w in words if len(w) > 3]
     return bool(content) and Counter(content).most_common(1)[0][1] > max(4, len(content) // 5)
