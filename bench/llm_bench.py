@@ -21,8 +21,8 @@ from pathlib import Path
 
 from llama_cpp import Llama
 
-from bot.core.answers import SYSTEM_PROMPT, AnswerPipeline
-from bot.core.coach import Coach
+from bot.core.answers import SYSTEM_PROMPT, AnswerPipeline, worth_showing
+from bot.core.coach import Coach, utc_now
 from bot.core.messages import IncomingMessage
 from bot.core.ports import ChatMessage
 from bot.evaluation import load_questions
@@ -86,10 +86,9 @@ async def main_async(args: argparse.Namespace) -> None:
     backend = await LlamaCppBackend.load(
         args.model, threads=threads, timeout_s=600, system_prompt=SYSTEM_PROMPT
     )
-    pipeline = AnswerPipeline(storage, knowledge, backend, clock=lambda: None)  # type: ignore[arg-type,return-value]
+    pipeline = AnswerPipeline(storage, knowledge, backend, clock=utc_now)
     prompts = [
-        pipeline.messages_for(None, q, [hit.entry for hit in knowledge.search(q, 2)])
-        for q in questions
+        pipeline.messages_for(None, q, worth_showing(knowledge.search(q))) for q in questions
     ]
     print(
         f"{threads} threads, {len(prompts)} real pipeline prompts, model {args.model or 'bundled'}"

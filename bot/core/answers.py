@@ -42,7 +42,6 @@ SYSTEM_PROMPT = (
     "to four short sentences, using only the facts in the coach's notes below the question. "
     "Copy every number exactly as the notes write it. Do not repeat the notes' titles."
 )
-ENTRIES_FOR_MODEL = 2
 RUNNER_UP_SHARE = 0.8  # a second entry this close to the best is shown with it
 HISTORY_TURNS = 2
 HISTORY_CHARS = 300
@@ -116,12 +115,14 @@ class AnswerPipeline:
         hits = self._knowledge.search(text, k=3)
         if not hits:
             return Answer(NO_NOTES)
-        sources = tuple(_cite(hit.entry) for hit in hits[:ENTRIES_FOR_MODEL])
-        drafted = await self._draft(user, text, [hit.entry for hit in hits[:ENTRIES_FOR_MODEL]])
+        # The model gets the entries the runner would otherwise be shown, and nothing more: each
+        # extra entry costs time to first token and gives a small model more to confuse.
+        entries = worth_showing(hits)
+        sources = tuple(_cite(entry) for entry in entries)
+        drafted = await self._draft(user, text, entries)
         if drafted is not None:
             return Answer(drafted, sources, from_model=True)
-        shown = _worth_showing(hits)
-        return Answer(_plainly(shown), tuple(_cite(entry) for entry in shown))
+        return Answer(_plainly(entries), sources)
 
     async def _draft(self, user: UserRecord | None, text: str, entries: list[Entry]) -> str | None:
         """The model's answer if it passes the grounding checks, else None."""
@@ -196,7 +197,7 @@ def _cite(entry: Entry) -> str:
     return f'"{entry.title}" ({entry.source})'
 
 
-def _worth_showing(hits: Sequence[Hit]) -> list[Entry]:
+def worth_showing(hits: Sequence[Hit]) -> list[Entry]:
     """The best entry; and the runner-up when it scored almost as well, since the question was
     then ambiguous between the two."""
     close = [hit for hit in hits[1:2] if hit.score >= RUNNER_UP_SHARE * hits[0].score]
