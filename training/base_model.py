@@ -7,6 +7,8 @@ training changed, which is what the evaluation gate compares.
 
 from __future__ import annotations
 
+import copy
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,23 @@ def resolve_base(configured: str) -> Path:
     return path
 
 
+# transformers parses the whole GGUF (vocabulary included) on every load, 5-15 s each on 2
+# cores; a workflow loads the base many times (training, each HPO trial, both test losses,
+# export), so each process parses it once and hands out copies, which take well under a second.
+
+
 def load_tokenizer(gguf_path: Path) -> Any:
+    """A fresh copy: callers change its chat template."""
+    return copy.deepcopy(_tokenizer(gguf_path))
+
+
+def load_model(gguf_path: Path) -> Any:
+    """A fresh copy of the f32 base, free to train or merge into."""
+    return copy.deepcopy(_model(gguf_path))
+
+
+@cache
+def _tokenizer(gguf_path: Path) -> Any:
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
@@ -33,9 +51,10 @@ def load_tokenizer(gguf_path: Path) -> Any:
     return tokenizer
 
 
-def load_model(gguf_path: Path) -> Any:
-    """An f32 transformers model, trainable: a GGUF load leaves a quantization config behind
-    in some transformers versions, and trainers refuse to fine-tune a "quantized" model."""
+@cache
+def _model(gguf_path: Path) -> Any:
+    """Trainable: a GGUF load leaves a quantization config behind in some transformers
+    versions, and trainers refuse to fine-tune a "quantized" model."""
     import torch
     from transformers import AutoModelForCausalLM
 

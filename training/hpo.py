@@ -74,7 +74,11 @@ def study(config: Config, dataset: Any, *, on_trial: Any = None) -> tuple[Any, l
         )
         trainer.train()
         state = trainer.state
-        last = [h["eval_loss"] for h in state.log_history if h.get("step") == state.global_step]
+        last = [
+            h["eval_loss"]
+            for h in state.log_history
+            if "eval_loss" in h and h.get("step") == state.global_step
+        ]
         # The pruning evaluation at the final step already is the answer; do not pay twice.
         return float(last[-1]) if last else float(trainer.evaluate()["eval_loss"])
 
