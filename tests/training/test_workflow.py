@@ -1,0 +1,117 @@
+"""Every stage end to end on the tiny model, in the order `python -m training all` runs them:
+the CLI, the adapter's provenance, the report's schema and the promotion gate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from training import __main__ as cli
+from training.config import Config
+from training.finetune import TRAINING_TEMPLATE
+from training.promote import gate, promote
+
+
+@pytest.fixture
+def use_config(tiny_config: Config, monkeypatch: pytest.MonkeyPatch) -> Config:
+    monkeypatch.setattr(cli, "load_config", lambda _path: tiny_config)
+    return tiny_config
+
+
+def test_training_template_renders_like_the_base_template(tiny_gguf: Path) -> None:
+    from training.base_model import load_tokenizer
+
+    tokenizer = load_tokenizer(tiny_gguf)
+    chat = [
+        {"role": "system", "content": "S"},
+        {"role": "user", "content": "Q?"},
+        {"role": "assistant", "content": "A."},
+        {"role": "user", "content": "Q2?"},
+        {"role": "assistant", "content": "A2."},
+    ]
+    for messages, prompt in ((chat, False), (chat[:2], True), (chat[1:3], False)):
+        ours = tokenizer.apply_chat_template(
+            messages, chat_template=TRAINING_TEMPLATE, tokenize=False, add_generation_prompt=prompt
+        )
+        assert ours == tokenizer.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=prompt
+        )
+
+
+def test_all_stages_on_the_tiny_model(use_config: Config) -> None:
+    result = CliRunner().invoke(cli.app, ["all"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    run, reports = use_config.run_dir, use_config.report_dir
+    saved = json.loads((run / "adapter" / "training_config.json").read_text())
+    assert saved["config"]["lora"]["rank"] == use_config.lora.rank
+    assert saved["git_revision"]
+    assert "Optuna study" in result.output
+    report = json.loads((reports / "report.json").read_text())
+    for side in ("base", "tuned"):
+        assert set(report[side]) == {"test_loss", "eval_score"}
+        assert 0 <= report[side]["eval_score"] <= 1
+    assert report["config"]["run"]["name"] == "tiny" and report["wall_s"] > 0
+    assert (reports / "loss.png").stat().st_size > 1000
+    assert (reports / "README.md").is_file()
+    assert (run / "model.Q8_0.gguf").is_file()
+    # A random model does not beat itself: the gate must hold it back.
+    promoted = (use_config.root / use_config.promote.settings_file).is_file()
+    assert promoted == gate(report).promoted
+
+
+def test_promote_writes_settings_and_card_only_for_a_winner(
+    tiny_config: Config, tmp_path: Path
+) -> None:
+    gguf = tmp_path / "model.gguf"
+    gguf.write_bytes(b"GGUF")
+    tiny_config.report_dir.mkdir(parents=True)
+    report = tiny_config.report_dir / "report.json"
+    settings = tiny_config.root / tiny_config.promote.settings_file
+    report.write_text(
+        json.dumps(
+            {
+                "base": {"test_loss": 2.0, "eval_score": 0.8},
+                "tuned": {"test_loss": 1.5, "eval_score": 0.7},
+                "dataset": {},
+            }
+        )
+    )
+    assert not promote(tiny_config, gguf).promoted and not settings.exists()
+    report.write_text(
+        json.dumps(
+            {
+                "base": {"test_loss": 2.0, "eval_score": 0.8},
+                "tuned": {"test_loss": 1.5, "eval_score": 0.85},
+                "dataset": {},
+            }
+        )
+    )
+    assert promote(tiny_config, gguf).promoted
+    assert str(gguf.resolve()) in settings.read_text()
+    assert "Scores" in (tiny_config.report_dir / "MODEL_CARD.md").read_text()
+
+
+def test_promoted_settings_file_is_what_the_bot_reads(
+    tiny_config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.settings import load_settings
+
+    settings = tmp_path / "tuned.toml"
+    settings.write_text('model_path = "/models/tuned.gguf"\n')
+    monkeypatch.setenv("RUNCOACH_CONFIG", str(settings))
+    monkeypatch.delenv("RUNCOACH_MODEL_PATH", raising=False)
+    assert str(load_settings().model_path) == "/models/tuned.gguf"
+
+
+def test_dry_run_prints_the_plan_without_unsloth(use_config: Config) -> None:
+    import sys
+
+    result = CliRunner().invoke(cli.app, ["all", "--dry-run"])
+    assert result.exit_code == 0
+    for stage in ("data", "finetune", "hpo", "export", "evaluate", "promote"):
+        assert stage in result.output
+    assert "unsloth" in result.output
+    assert "unsloth" not in sys.modules

@@ -1,0 +1,147 @@
+"""The `evaluate` stage: base against tuned on data neither was tuned on, and the report.
+
+Two judges, both on held-out material: the loss on the test split (sources never trained on,
+assistant tokens only, same masking as training), and the answer eval through the bot's pipeline.
+The gate in ``promote`` requires the tuned model to win on both.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.evaluation import load_questions
+from training.answer_score import score_gguf
+from training.base_model import load_model, resolve_base
+from training.config import Config
+from training.finetune import trainer_for
+
+
+@dataclass(frozen=True)
+class Side:
+    test_loss: float
+    eval_score: float
+    drafts_shown: float
+
+    @property
+    def perplexity(self) -> float:
+        return math.exp(self.test_loss)
+
+
+def test_loss(config: Config, dataset: Any, adapter_dir: Path | None) -> float:
+    """Mean assistant-token loss on the test split, for the base or base + adapter."""
+    model = load_model(resolve_base(config.run.base))
+    if adapter_dir is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(adapter_dir))
+    splits = {"train": dataset["test"], "validation": dataset["test"]}
+    trainer = trainer_for(config, splits, config.run_dir / "eval", model=model)
+    return float(trainer.evaluate()["eval_loss"])
+
+
+def answer_eval(
+    config: Config, gguf: Path, advance: Callable[[], None] = lambda: None
+) -> tuple[float, float]:
+    questions = load_questions(config.root / config.evaluate.questions)
+    if config.evaluate.limit:
+        questions = questions[: config.evaluate.limit]
+    result = score_gguf(
+        gguf,
+        questions,
+        max_tokens=config.evaluate.max_tokens,
+        context_tokens=config.evaluate.context_tokens,
+        threads=config.run.threads,
+        advance=advance,
+    )
+    return result.score, result.drafts_shown
+
+
+def question_count(config: Config) -> int:
+    count = len(load_questions(config.root / config.evaluate.questions))
+    return min(count, config.evaluate.limit) if config.evaluate.limit else count
+
+
+def loss_curves(log_history: list[dict[str, Any]], out: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    train = [(h["step"], h["loss"]) for h in log_history if "loss" in h]
+    valid = [(h["step"], h["eval_loss"]) for h in log_history if "eval_loss" in h]
+    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=120)
+    if train:
+        ax.plot(*zip(*train, strict=True), label="train", alpha=0.7)
+    if valid:
+        ax.plot(*zip(*valid, strict=True), "o-", label="validation")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("loss (assistant tokens)")
+    ax.set_title("LoRA fine-tune of SmolLM2-135M-Instruct")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+    return out
+
+
+def write_report(
+    config: Config,
+    base: Side,
+    tuned: Side,
+    training: dict[str, Any],
+    wall_s: float,
+    dataset_sizes: dict[str, int],
+) -> Path:
+    out = config.report_dir
+    out.mkdir(parents=True, exist_ok=True)
+    loss_curves(training["log_history"], out / "loss.png")
+    report = {
+        "base": {"test_loss": base.test_loss, "eval_score": base.eval_score},
+        "tuned": {"test_loss": tuned.test_loss, "eval_score": tuned.eval_score},
+        "perplexity": {"base": base.perplexity, "tuned": tuned.perplexity},
+        "drafts_shown": {"base": base.drafts_shown, "tuned": tuned.drafts_shown},
+        "train": {
+            "seconds": training["train_s"],
+            "tokens": training["train_tokens"],
+            "tokens_per_s": training["train_tokens"] / max(training["train_s"], 1e-9),
+            "backend": training["backend"],
+        },
+        "dataset": dataset_sizes,
+        "config": config.as_dict(),
+        "wall_s": wall_s,
+    }
+    (out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
+    wins = tuned.test_loss < base.test_loss and tuned.eval_score > base.eval_score
+    rows = "\n".join(
+        f"| {name} | {side.test_loss:.4f} | {side.perplexity:.2f} | {side.eval_score:.3f} | "
+        f"{side.drafts_shown:.2f} |"
+        for name, side in (("base", base), ("tuned", tuned))
+    )
+    (out / "README.md").write_text(
+        f"""# Training run `{config.run.name}`
+
+Base: {config.run.base} GGUF. LoRA r={config.lora.rank}, alpha={config.lora.alpha},
+dropout={config.lora.dropout} on {", ".join(config.lora.target_modules)}; lr
+{config.train.learning_rate} ({config.train.scheduler}), {config.train.epochs} epoch(s), max
+length {config.train.max_length}, seed {config.run.seed}. Data (examples): {dataset_sizes}.
+
+| | test loss | perplexity | answer eval | model drafts shown |
+| --- | ---: | ---: | ---: | ---: |
+{rows}
+
+Gate (lower test loss and higher answer-eval score): **{"passed" if wins else "failed"}**.
+Training: {training["train_s"]:.0f} s, {training["train_tokens"]} tokens
+({report["train"]["tokens_per_s"]:.0f} tokens/s, {training["backend"]}); whole workflow
+{wall_s / 60:.1f} min.
+
+![loss curves](loss.png)
+
+Reproduce: `python -m training all` (config: `config/training.toml`, saved in `report.json`).
+"""
+    )
+    return out
