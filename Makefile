@@ -1,34 +1,43 @@
 # `make run` and `make test` work on a fresh machine with only python3: they build .venv first.
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# The bot needs only the package; tests, lint and benches also need the dev and train extras
+# (torch is pinned to the CPU build on local disk), so `make run` never installs them.
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+RUNTIME  := $(VENV)/.installed-runtime
+DEVTOOLS := $(VENV)/.installed-dev
 
 .PHONY: run test lint bench bench-llm clean
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
-	@touch $(STAMP)
 
-run: $(STAMP)
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(RUNTIME)
+
+$(DEVTOOLS): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	@touch $(RUNTIME) $(DEVTOOLS)
+
+run: $(RUNTIME)
 	$(BIN)/runcoach serve
 
-test: $(STAMP)
+test: $(DEVTOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
+lint: $(DEVTOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP)
+bench: $(DEVTOOLS)
 	$(BIN)/python bench/plan_bench.py
 	$(BIN)/python bench/reminder_bench.py
 
 # The model benchmarks take about 20 minutes on 2 cores.
-bench-llm: $(STAMP)
+bench-llm: $(DEVTOOLS)
 	$(BIN)/python bench/llm_bench.py
 	$(BIN)/python bench/answer_eval.py
 
