@@ -21,7 +21,7 @@ from pathlib import Path
 
 from llama_cpp import Llama
 
-from bot.core.answers import SYSTEM_PROMPT, AnswerPipeline, worth_showing
+from bot.core.answers import SYSTEM_PROMPT, AnswerPipeline
 from bot.core.coach import Coach, utc_now
 from bot.core.messages import IncomingMessage
 from bot.core.ports import ChatMessage
@@ -87,9 +87,7 @@ async def main_async(args: argparse.Namespace) -> None:
         args.model, threads=threads, timeout_s=600, system_prompt=SYSTEM_PROMPT
     )
     pipeline = AnswerPipeline(storage, knowledge, backend, clock=utc_now)
-    prompts = [
-        pipeline.messages_for(None, q, worth_showing(knowledge.search(q))) for q in questions
-    ]
+    prompts = [pipeline.messages_for(None, q, [knowledge.search(q)[0].entry]) for q in questions]
     print(
         f"{threads} threads, {len(prompts)} real pipeline prompts, model {args.model or 'bundled'}"
     )
