@@ -60,9 +60,9 @@ def configure_logging(settings: Settings) -> None:
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Alembic narrates every start-up and APScheduler every minute's tick at INFO; they would
-    # interrupt the console chat.
-    for noisy in ("alembic", "apscheduler"):
+    # Alembic narrates every start-up, bm25s its indexing and APScheduler every minute's tick;
+    # they would interrupt the console chat.
+    for noisy in ("alembic", "apscheduler", "bm25s"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token: the
     # redaction above masks it, and this keeps the per-request noise out of the log.
