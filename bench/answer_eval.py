@@ -12,29 +12,19 @@ import argparse
 import asyncio
 import json
 import statistics
-import tempfile
 import time
 from collections import defaultdict
-from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from bot.core.answers import SYSTEM_PROMPT, Answer, AnswerPipeline
-from bot.core.coach import Coach
+from bot.core.answers import SYSTEM_PROMPT
 from bot.core.grounding import is_degenerate
-from bot.core.intents import command_for
-from bot.core.messages import IncomingMessage
 from bot.core.ports import ChatMessage
-from bot.evaluation import EvalQuestion, fact_score, load_questions
-from bot.knowledge.base import load_entries
-from bot.knowledge.index import KnowledgeIndex
+from bot.evaluation import EvalQuestion, coach_answers, fact_score, load_questions
 from bot.llm.llama_cpp_backend import LlamaCppBackend
-from bot.storage import migrate
-from bot.storage.db import create_engine
-from bot.storage.repositories import SqlStorage
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "eval" / "questions.jsonl"
 RAW_SYSTEM_PROMPT = "You are a helpful, expert running coach. Answer the runner's question."
@@ -50,27 +40,7 @@ async def evaluate(args: argparse.Namespace) -> dict[str, object]:
     model = await LlamaCppBackend.load(
         args.model, context_tokens=2048, timeout_s=120, system_prompt=SYSTEM_PROMPT
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/eval.db"
-        migrate.upgrade(url)
-        engine = create_engine(url)
-        storage = SqlStorage(engine)
-        pipeline = AnswerPipeline(
-            storage,
-            KnowledgeIndex(load_entries()),
-            model,
-            clock=datetime.now,  # type: ignore[arg-type]  # no user: never read
-            max_tokens=args.max_tokens,
-        )
-        coach = Coach(storage, answer=pipeline)
-
-        async def answer_of(question: EvalQuestion) -> Answer:
-            """What the coach says to a runner who asks this first thing (so, no profile)."""
-            if command_for(question.question) is None:
-                return await pipeline.answer(None, question.question)
-            replies = await coach.handle(IncomingMessage("eval", question.id, question.question))
-            return Answer("\n".join(reply.text for reply in replies))
-
+    async with coach_answers(model, max_tokens=args.max_tokens) as answer_of:
         rows = []
         for question in track(questions, description="asking", transient=True):
             began = time.perf_counter()
@@ -92,7 +62,6 @@ async def evaluate(args: argparse.Namespace) -> dict[str, object]:
                     "answer": answer.text,
                 }
             )
-        engine.dispose()
     await model.close()
     return {"rows": rows}
 

@@ -9,9 +9,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.core.answers import Answer, AnswerPipeline
+from bot.core.coach import Coach, utc_now
+from bot.core.intents import command_for
+from bot.core.messages import IncomingMessage
+from bot.core.ports import ChatModel
+from bot.knowledge.base import load_entries
+from bot.knowledge.index import KnowledgeIndex
+from bot.storage import migrate
+from bot.storage.db import create_engine
+from bot.storage.repositories import SqlStorage
 
 _DASHES = re.compile("[\u2010-\u2015\u2212]")
 
@@ -55,3 +68,32 @@ def fact_score(answer: str, facts: Iterable[Iterable[str]]) -> float:
     said = normalise(answer)
     found = sum(any(normalise(alt) in said for alt in group) for group in groups)
     return found / len(groups)
+
+
+@asynccontextmanager
+async def coach_answers(
+    model: ChatModel, *, max_tokens: int
+) -> AsyncIterator[Callable[[EvalQuestion], Awaitable[Answer]]]:
+    """Answers as the coach gives them to a runner who asks first thing (no profile): plan and
+    profile requests run as their commands, everything else goes through the answer pipeline,
+    on a throwaway database. The bench and the training gate both judge models through this."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/eval.db"
+        migrate.upgrade(url)
+        engine = create_engine(url)
+        storage = SqlStorage(engine)
+        pipeline = AnswerPipeline(
+            storage, KnowledgeIndex(load_entries()), model, clock=utc_now, max_tokens=max_tokens
+        )
+        coach = Coach(storage, answer=pipeline)
+
+        async def answer_of(question: EvalQuestion) -> Answer:
+            if command_for(question.question) is None:
+                return await pipeline.answer(None, question.question)
+            replies = await coach.handle(IncomingMessage("eval", question.id, question.question))
+            return Answer("\n".join(reply.text for reply in replies))
+
+        try:
+            yield answer_of
+        finally:
+            engine.dispose()

@@ -10,23 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from bot.core.answers import SYSTEM_PROMPT, AnswerPipeline
-from bot.core.coach import Coach
-from bot.core.intents import command_for
-from bot.core.messages import IncomingMessage
-from bot.evaluation import EvalQuestion, fact_score
-from bot.knowledge.base import load_entries
-from bot.knowledge.index import KnowledgeIndex
+from bot.core.answers import SYSTEM_PROMPT
+from bot.evaluation import EvalQuestion, coach_answers, fact_score
 from bot.llm.llama_cpp_backend import LlamaCppBackend
-from bot.storage import migrate
-from bot.storage.db import create_engine
-from bot.storage.repositories import SqlStorage
 
 
 @dataclass(frozen=True)
@@ -52,33 +42,12 @@ async def _score(
         system_prompt=SYSTEM_PROMPT,
     )
     scores, shown = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/eval.db"
-        migrate.upgrade(url)
-        engine = create_engine(url)
-        storage = SqlStorage(engine)
-        pipeline = AnswerPipeline(
-            storage,
-            KnowledgeIndex(load_entries()),
-            model,
-            clock=datetime.now,  # type: ignore[arg-type]  # no user: never read
-            max_tokens=max_tokens,
-        )
-        coach = Coach(storage, answer=pipeline)
+    async with coach_answers(model, max_tokens=max_tokens) as answer_of:
         for question in questions:
-            # As bench/answer_eval.py: plan and profile requests go to their commands.
-            if command_for(question.question) is None:
-                answer = await pipeline.answer(None, question.question)
-                text, from_model = answer.text, answer.from_model
-            else:
-                replies = await coach.handle(
-                    IncomingMessage("eval", question.id, question.question)
-                )
-                text, from_model = "\n".join(r.text for r in replies), False
-            scores.append(fact_score(text, question.facts))
-            shown.append(from_model)
+            answer = await answer_of(question)
+            scores.append(fact_score(answer.text, question.facts))
+            shown.append(answer.from_model)
             advance()
-        engine.dispose()
     await model.close()
     return AnswerScore(statistics.mean(scores), statistics.mean(shown))
 
