@@ -33,6 +33,7 @@ from bot.core.ports import ChatMessage, ChatModel, PlanRecord, ProfileRecord, St
 from bot.core.red_flags import red_flags, safety_advice
 from bot.knowledge.base import Entry, Hit
 from bot.plans import science
+from bot.plans.model import days_of
 from bot.plans.workouts import describe_day
 
 log = logging.getLogger(__name__)
@@ -229,9 +230,5 @@ def _profile_line(profile: ProfileRecord) -> str:
 def _workout_on(record: PlanRecord | None, today: date) -> str:
     if record is None:
         return ""
-    units = "mi" if record.request.get("units") == "mi" else "km"
-    for week in record.plan["weeks"]:
-        for day in week["days"]:
-            if day["date"] == today.isoformat():
-                return describe_day(day, units)
-    return ""
+    day = days_of(record.plan).get(today.isoformat())  # type: ignore[arg-type]
+    return describe_day(day, record.units) if day else ""

@@ -15,7 +15,7 @@ from bot.core.errors import UserFacingError
 from bot.core.messages import Action
 from bot.core.red_flags import red_flags
 from bot.plans.adapt import Status
-from bot.plans.model import Day, Plan, Units
+from bot.plans.model import Plan, Units, days_of
 from bot.plans.workouts import describe_day
 
 COMMAND_STATUS: dict[str, Status] = {
@@ -101,10 +101,6 @@ def parse_checkin(args: str, today: date, units: Units) -> ParsedCheckIn:
 def is_red_flag(note: str) -> bool:
     """Sharp or worsening pain, chest symptoms and the like stop the plan, whatever was tapped."""
     return bool(red_flags(note))
-
-
-def days_of(plan: Plan) -> dict[str, Day]:
-    return {day["date"]: day for week in plan["weeks"] for day in week["days"]}
 
 
 def diff_text(old: Plan, new: Plan, reason: str | None, version: int, units: Units) -> str:

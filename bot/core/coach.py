@@ -27,7 +27,7 @@ from bot.core.reminders import BLOCKED_NOTICE
 from bot.plans import progress, render
 from bot.plans.adapt import VDOT_STEP, Adaptation, CheckIn, Status, adapt
 from bot.plans.generator import generate_plan
-from bot.plans.model import Plan, PlanRequest, PlanRequestError, RecentRace, Units
+from bot.plans.model import Plan, PlanRequest, PlanRequestError, RecentRace, Units, days_of
 from bot.plans.request import PlanDefaults, parse_plan_text
 from bot.plans.workouts import describe_day
 
@@ -172,7 +172,7 @@ class Coach:
                 raise UserFacingError(
                     "tell me the race and the weeks, e.g. /plan 10k 8weeks or /plan half 12w 4days"
                 )
-            return reply(render.overview_text(_plan_of(record), _units_of(record)))
+            return reply(render.overview_text(_plan_of(record), record.units))
         profile = self._storage.profile(user.id) if user else ProfileRecord()
         parsed = parse_plan_text(args, self._local_date(user), _defaults(profile))
         plan = generate_plan(parsed.request)
@@ -186,7 +186,7 @@ class Coach:
     async def _today(self, message: IncomingMessage, args: str) -> list[OutgoingMessage]:
         user, record = self._active(message)
         today = self._local_date(user)
-        plan, units = _plan_of(record), _units_of(record)
+        plan, units = _plan_of(record), record.units
         start = date.fromisoformat(plan["weeks"][0]["days"][0]["date"])
         race_day = date.fromisoformat(plan["race"]["date"])
         if today < start:
@@ -198,7 +198,7 @@ class Coach:
             )
         if today > race_day:
             return reply("Your plan is finished - well done! Send /plan to build the next one.")
-        day = _day_on(plan, today)
+        day = days_of(plan)[today.isoformat()]
         actions = checkins.actions_for(today) if day["kind"] != "rest" else ()
         return [
             OutgoingMessage(
@@ -213,9 +213,9 @@ class Coach:
     ) -> list[OutgoingMessage]:
         user, record = self._active(message)
         today = self._local_date(user)
-        plan, units = _plan_of(record), _units_of(record)
+        plan, units = _plan_of(record), record.units
         parsed = checkins.parse_checkin(args, today, units)
-        day = checkins.days_of(plan).get(parsed.day.isoformat())
+        day = days_of(plan).get(parsed.day.isoformat())
         if day is None:
             raise UserFacingError(f"{parsed.day:%a %d %b} is outside your plan: /plan shows it")
         if day["kind"] == "rest" and status != "sick":
@@ -278,7 +278,7 @@ class Coach:
             return reply("Your plan hasn't changed since you built it: nothing to compare.")
         return reply(
             checkins.diff_text(
-                _plan_of(before), _plan_of(record), record.reason, record.version, _units_of(record)
+                _plan_of(before), _plan_of(record), record.reason, record.version, record.units
             )
         )
 
@@ -290,13 +290,13 @@ class Coach:
                 self._local_date(user),
                 record.reason,
                 record.version,
-                _units_of(record),
+                record.units,
             )
         )
 
     async def _progress(self, message: IncomingMessage, args: str) -> list[OutgoingMessage]:
         user, record = self._active(message)
-        plan, units = _plan_of(record), _units_of(record)
+        plan, units = _plan_of(record), record.units
         start = date.fromisoformat(plan["weeks"][0]["days"][0]["date"])
         history = [
             CheckIn(c.day, c.status, c.distance_km, c.effort)  # type: ignore[arg-type]
@@ -323,7 +323,7 @@ class Coach:
             elapsed = (self._local_date(user) - start).days // 7 + 1
             number = min(max(elapsed, 1), len(plan["weeks"]))
         try:
-            return reply(render.week_text(plan, number, _units_of(record)))
+            return reply(render.week_text(plan, number, record.units))
         except ValueError as err:
             raise UserFacingError(str(err)) from None
 
@@ -379,7 +379,7 @@ class Coach:
 
     async def _export(self, message: IncomingMessage, args: str) -> list[OutgoingMessage]:
         _, record = self._active(message)
-        plan, units = _plan_of(record), _units_of(record)
+        plan, units = _plan_of(record), record.units
         return [
             OutgoingMessage(text="Your plan: import the .ics into Google or Apple Calendar."),
             *_plan_files(plan, units, with_chart=False),
@@ -494,15 +494,6 @@ def _request_of(record: PlanRecord) -> PlanRequest:
 
 def _plan_of(record: PlanRecord) -> Plan:
     return record.plan  # type: ignore[return-value]
-
-
-def _units_of(record: PlanRecord) -> Units:
-    return "mi" if record.request.get("units") == "mi" else "km"
-
-
-def _day_on(plan: Plan, day: date) -> Any:
-    iso = day.isoformat()
-    return next(d for week in plan["weeks"] for d in week["days"] if d["date"] == iso)
 
 
 def _file_stem(plan: Plan) -> str:

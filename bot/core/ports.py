@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.plans.model import Units
+
 if TYPE_CHECKING:
     from bot.core.messages import OutgoingMessage
 
@@ -50,6 +52,11 @@ class PlanRecord:
     created: datetime
     version: int = 1
     reason: str | None = None  # why this version exists, for versions after the first
+
+    @property
+    def units(self) -> Units:
+        """The units the runner asked for; the stored plan itself is always metric."""
+        return "mi" if self.request.get("units") == "mi" else "km"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from bot.core.checkins import actions_for
 from bot.core.messages import OutgoingMessage
 from bot.core.ports import PlanRecord
+from bot.plans.model import days_of
 from bot.plans.workouts import describe_day
 
 # How a reminder log row ends up. ``claimed``/``retried`` rows are in flight; a ``claimed`` row
@@ -129,8 +130,8 @@ def reminder_messages(record: PlanRecord | None, today: date) -> list[OutgoingMe
     a plan that has not started, or a plan finished more than a day ago (said once, not daily)."""
     if record is None:
         return []
-    plan, units = record.plan, "mi" if record.request.get("units") == "mi" else "km"
-    days = {day["date"]: day for week in plan["weeks"] for day in week["days"]}
+    plan, units = record.plan, record.units
+    days = days_of(plan)  # type: ignore[arg-type]
     race_day = date.fromisoformat(plan["race"]["date"])
     if today == race_day + timedelta(days=1):
         return [

@@ -129,3 +129,8 @@ def plan_schema() -> dict[str, Any]:
 
 class PlanRequestError(ValueError):
     """A request the plan engine refuses; ``str(err)`` is one line a runner can act on."""
+
+
+def days_of(plan: Plan) -> dict[str, Day]:
+    """Every day of the plan by its ISO date, for looking a date up once rather than scanning."""
+    return {day["date"]: day for week in plan["weeks"] for day in week["days"]}
