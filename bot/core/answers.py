@@ -122,7 +122,7 @@ class AnswerPipeline:
         drafted = await self._draft(user, text, [best])
         if drafted is not None:
             return Answer(drafted, (_cite(best),), from_model=True)
-        entries = worth_showing(hits)
+        entries = _worth_showing(hits)
         return Answer(_plainly(entries), tuple(_cite(entry) for entry in entries))
 
     async def _draft(self, user: UserRecord | None, text: str, entries: list[Entry]) -> str | None:
@@ -198,7 +198,7 @@ def _cite(entry: Entry) -> str:
     return f'"{entry.title}" ({entry.source})'
 
 
-def worth_showing(hits: Sequence[Hit]) -> list[Entry]:
+def _worth_showing(hits: Sequence[Hit]) -> list[Entry]:
     """The best entry; and the runner-up when it scored almost as well, since the question was
     then ambiguous between the two."""
     close = [hit for hit in hits[1:2] if hit.score >= RUNNER_UP_SHARE * hits[0].score]
