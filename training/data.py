@@ -90,23 +90,19 @@ def notes_prompt(question: str, entries: list[Entry]) -> str:
     return f"{question}\n\nCoach's notes:\n{notes}"
 
 
-def knowledge_examples(
-    entries: list[Entry], by_split: dict[str, list[Entry]], rng: random.Random, config: Config
-) -> list[Example]:
+def knowledge_examples(entries: list[Entry], rng: random.Random, config: Config) -> list[Example]:
+    """Each question with its entry alone as the notes: the pipeline drafts from the best entry
+    only, so that is the prompt the model must learn to answer."""
     examples = []
     for entry in entries:
-        split = split_of(entry.id, config.run.seed, config.data)
-        # A second, related note from the same split, as retrieval usually returns two.
-        neighbours = [e for e in by_split[split] if e.topic == entry.topic and e.id != entry.id]
         templates = rng.sample(QUESTION_TEMPLATES, config.data.phrasings_per_entry)
         for template in templates:
             question = template.format(tag=rng.choice(entry.tags), title=entry.title.lower())
-            notes = [entry, rng.choice(neighbours)] if neighbours else [entry]
             examples.append(
                 Example(
                     (
                         ("system", SYSTEM_PROMPT),
-                        ("user", notes_prompt(question, notes)),
+                        ("user", notes_prompt(question, [entry])),
                         ("assistant", grounded_answer(entry)),
                     ),
                     entry.id,
@@ -229,11 +225,8 @@ def build_examples(config: Config) -> dict[str, list[Example]]:
     """Every example, deduplicated, by split."""
     rng = random.Random(config.run.seed)
     entries = list(load_entries())
-    by_split: dict[str, list[Entry]] = {s: [] for s in SPLITS}
-    for entry in entries:
-        by_split[split_of(entry.id, config.run.seed, config.data)].append(entry)
     examples = [
-        *knowledge_examples(entries, by_split, rng, config),
+        *knowledge_examples(entries, rng, config),
         *calculator_examples(rng, config.data.calculator_questions),
         *plan_examples(rng, config.data.plan_questions),
         *conversation_examples(entries, rng, config.data.conversations),

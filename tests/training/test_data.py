@@ -39,8 +39,11 @@ def test_knowledge_answers_come_from_their_entry_as_the_pipeline_asks() -> None:
     for example in (e for e in splits["train"] if e.kind == "knowledge"):
         (_, system), (_, user), (_, answer) = example.messages
         assert system == SYSTEM_PROMPT
-        assert "\n\nCoach's notes:\n- " in user
-        assert answer in by_id[example.source].body
+        entry = by_id[example.source]
+        question = user.split("\n\nCoach's notes:\n")[0]
+        # The pipeline drafts from the best entry alone: one note, the answer taken from it.
+        assert user == data.notes_prompt(question, [entry])
+        assert answer in entry.body
 
 
 def test_numeric_answers_are_the_calculators() -> None:
