@@ -199,8 +199,8 @@ def run_evaluate(config: Config) -> None:
     training = json.loads((adapter / "log_history.json").read_text())
     out = write_report(
         config,
-        Side(base_loss, *base_score),
-        Side(tuned_loss, *tuned_score),
+        Side(base_loss, base_score),
+        Side(tuned_loss, tuned_score),
         training,
         sum(timings.values()),
         {split: len(dataset[split]) for split in dataset},

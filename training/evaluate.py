@@ -1,8 +1,10 @@
 """The `evaluate` stage: base against tuned on data neither was tuned on, and the report.
 
 Two judges, both on held-out material: the loss on the test split (sources never trained on,
-assistant tokens only, same masking as training), and the answer eval through the bot's pipeline.
-The gate in ``promote`` requires the tuned model to win on both.
+assistant tokens only, same masking as training), and the answer eval through the bot's pipeline
+(``answer_score``: the model's own shown answers as ``eval_score``, what runners read as
+``pipeline_score``). The gate in ``promote`` requires the tuned model to win on both judges and
+to cost runners nothing.
 """
 
 from __future__ import annotations
@@ -15,21 +17,29 @@ from pathlib import Path
 from typing import Any
 
 from bot.evaluation import load_questions
-from training.answer_score import score_gguf
+from training.answer_score import AnswerScore, score_gguf
 from training.base_model import load_model, resolve_base
 from training.config import Config
 from training.finetune import trainer_for
+from training.promote import gate
 
 
 @dataclass(frozen=True)
 class Side:
     test_loss: float
-    eval_score: float
-    drafts_shown: float
+    answers: AnswerScore
 
     @property
     def perplexity(self) -> float:
         return math.exp(self.test_loss)
+
+    def scores(self) -> dict[str, float]:
+        return {
+            "test_loss": self.test_loss,
+            "eval_score": self.answers.model_score,
+            "pipeline_score": self.answers.pipeline_score,
+            "drafts_shown": self.answers.drafts_shown,
+        }
 
 
 def test_loss(config: Config, dataset: Any, adapter_dir: Path | None) -> float:
@@ -46,11 +56,11 @@ def test_loss(config: Config, dataset: Any, adapter_dir: Path | None) -> float:
 
 def answer_eval(
     config: Config, gguf: Path, advance: Callable[[], None] = lambda: None
-) -> tuple[float, float]:
+) -> AnswerScore:
     questions = load_questions(config.root / config.evaluate.questions)
     if config.evaluate.limit:
         questions = questions[: config.evaluate.limit]
-    result = score_gguf(
+    return score_gguf(
         gguf,
         questions,
         max_tokens=config.evaluate.max_tokens,
@@ -58,7 +68,6 @@ def answer_eval(
         threads=config.run.threads,
         advance=advance,
     )
-    return result.score, result.drafts_shown
 
 
 def question_count(config: Config) -> int:
@@ -101,10 +110,10 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     loss_curves(training["log_history"], out / "loss.png")
     report = {
-        "base": {"test_loss": base.test_loss, "eval_score": base.eval_score},
-        "tuned": {"test_loss": tuned.test_loss, "eval_score": tuned.eval_score},
+        "base": base.scores(),
+        "tuned": tuned.scores(),
         "perplexity": {"base": base.perplexity, "tuned": tuned.perplexity},
-        "drafts_shown": {"base": base.drafts_shown, "tuned": tuned.drafts_shown},
+        "questions_to_the_model": tuned.answers.asked,
         "train": {
             "seconds": training["train_s"],
             "tokens": training["train_tokens"],
@@ -116,10 +125,12 @@ def write_report(
         "wall_s": wall_s,
     }
     (out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
-    wins = tuned.test_loss < base.test_loss and tuned.eval_score > base.eval_score
+    verdict = gate(report)
+    outcome = "passed" if verdict.promoted else "failed"
     rows = "\n".join(
-        f"| {name} | {side.test_loss:.4f} | {side.perplexity:.2f} | {side.eval_score:.3f} | "
-        f"{side.drafts_shown:.2f} |"
+        f"| {name} | {side.test_loss:.4f} | {side.perplexity:.2f} | "
+        f"{side.answers.model_score:.3f} | {side.answers.drafts_shown:.2f} | "
+        f"{side.answers.pipeline_score:.3f} |"
         for name, side in (("base", base), ("tuned", tuned))
     )
     (out / "README.md").write_text(
@@ -130,11 +141,17 @@ dropout={config.lora.dropout} on {", ".join(config.lora.target_modules)}; lr
 {config.train.learning_rate} ({config.train.scheduler}), {config.train.epochs} epoch(s), max
 length {config.train.max_length}, seed {config.run.seed}. Data (examples): {dataset_sizes}.
 
-| | test loss | perplexity | answer eval | model drafts shown |
-| --- | ---: | ---: | ---: | ---: |
+| | test loss | perplexity | answer eval (model's own answers) | drafts shown | what runners read |
+| --- | ---: | ---: | ---: | ---: | ---: |
 {rows}
 
-Gate (lower test loss and higher answer-eval score): **{"passed" if wins else "failed"}**.
+The answer eval runs {report["questions_to_the_model"]} of the eval's questions through the
+bot's pipeline to the model (the rest are calculators and commands, alike for both): a question
+scores its draft's facts when the grounding checks show the draft, 0 when the runner gets the
+vetted entry instead. "What runners read" scores every answer as shown, fallback included.
+
+Gate (lower test loss, higher answer eval, runners no worse off): **{outcome}**
+({verdict.reason}).
 Training: {training["train_s"]:.0f} s, {training["train_tokens"]} tokens
 ({report["train"]["tokens_per_s"]:.0f} tokens/s, {training["backend"]}); whole workflow
 {wall_s / 60:.1f} min.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from training.config import Config
 
@@ -20,7 +21,10 @@ class Verdict:
     reason: str
 
 
-def gate(report: dict[str, dict[str, float]]) -> Verdict:
+def gate(report: dict[str, Any]) -> Verdict:
+    """Lower held-out loss, a better answer eval, and nothing worse for runners: a tuned model
+    whose drafts replace vetted entries that had the facts would score higher on its own
+    answers while the runner reads less."""
     base, tuned = report["base"], report["tuned"]
     if tuned["test_loss"] >= base["test_loss"]:
         return Verdict(
@@ -30,10 +34,17 @@ def gate(report: dict[str, dict[str, float]]) -> Verdict:
         return Verdict(
             False, f"answer eval {tuned['eval_score']:.3f} is not above {base['eval_score']:.3f}"
         )
+    if tuned["pipeline_score"] < base["pipeline_score"]:
+        return Verdict(
+            False,
+            f"runners would read worse answers: {tuned['pipeline_score']:.3f} against "
+            f"{base['pipeline_score']:.3f}",
+        )
     return Verdict(
         True,
         f"test loss {base['test_loss']:.4f} -> {tuned['test_loss']:.4f}, answer eval "
-        f"{base['eval_score']:.3f} -> {tuned['eval_score']:.3f}",
+        f"{base['eval_score']:.3f} -> {tuned['eval_score']:.3f}, what runners read "
+        f"{base['pipeline_score']:.3f} -> {tuned['pipeline_score']:.3f}",
     )
 
 

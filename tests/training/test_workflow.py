@@ -51,8 +51,9 @@ def test_all_stages_on_the_tiny_model(use_config: Config) -> None:
     assert "Optuna study" in result.output
     report = json.loads((reports / "report.json").read_text())
     for side in ("base", "tuned"):
-        assert set(report[side]) == {"test_loss", "eval_score"}
+        assert set(report[side]) == {"test_loss", "eval_score", "pipeline_score", "drafts_shown"}
         assert 0 <= report[side]["eval_score"] <= 1
+        assert 0 <= report[side]["pipeline_score"] <= 1
     assert report["config"]["run"]["name"] == "tiny" and report["wall_s"] > 0
     assert (reports / "loss.png").stat().st_size > 1000
     assert (reports / "README.md").is_file()
@@ -73,8 +74,8 @@ def test_promote_writes_settings_and_card_only_for_a_winner(
     report.write_text(
         json.dumps(
             {
-                "base": {"test_loss": 2.0, "eval_score": 0.8},
-                "tuned": {"test_loss": 1.5, "eval_score": 0.7},
+                "base": {"test_loss": 2.0, "eval_score": 0.8, "pipeline_score": 0.9},
+                "tuned": {"test_loss": 1.5, "eval_score": 0.7, "pipeline_score": 0.9},
                 "dataset": {},
             }
         )
@@ -83,8 +84,8 @@ def test_promote_writes_settings_and_card_only_for_a_winner(
     report.write_text(
         json.dumps(
             {
-                "base": {"test_loss": 2.0, "eval_score": 0.8},
-                "tuned": {"test_loss": 1.5, "eval_score": 0.85},
+                "base": {"test_loss": 2.0, "eval_score": 0.8, "pipeline_score": 0.9},
+                "tuned": {"test_loss": 1.5, "eval_score": 0.85, "pipeline_score": 0.9},
                 "dataset": {},
             }
         )
@@ -92,6 +93,14 @@ def test_promote_writes_settings_and_card_only_for_a_winner(
     assert promote(tiny_config, gguf).promoted
     assert str(gguf.resolve()) in settings.read_text()
     assert "Scores" in (tiny_config.report_dir / "MODEL_CARD.md").read_text()
+
+
+def test_gate_refuses_a_model_whose_drafts_leave_runners_worse_off() -> None:
+    base = {"test_loss": 2.0, "eval_score": 0.1, "pipeline_score": 0.96}
+    tuned = {"test_loss": 1.5, "eval_score": 0.6, "pipeline_score": 0.95}
+    verdict = gate({"base": base, "tuned": tuned})
+    assert not verdict.promoted and "runners" in verdict.reason
+    assert gate({"base": base, "tuned": {**tuned, "pipeline_score": 0.96}}).promoted
 
 
 def test_promoted_settings_file_is_what_the_bot_reads(
