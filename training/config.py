@@ -57,8 +57,8 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class HpoConfig:
-    trials: int = 6
-    trial_max_steps: int = 12
+    trials: int = 4
+    trial_max_steps: int = 4
     learning_rate: tuple[float, float] = (5e-5, 1e-3)
     rank: tuple[int, ...] = (4, 8, 16)
     dropout: tuple[float, float] = (0.0, 0.1)

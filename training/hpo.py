@@ -47,7 +47,7 @@ def trial_config(config: Config, trial: Any) -> Config:
             "train",
             learning_rate=trial.suggest_float("learning_rate", *space.learning_rate, log=True),
             max_steps=steps,
-            eval_steps=max(1, steps // 3),
+            eval_steps=max(1, steps // 2),
         )
         .replace(
             "lora",
