@@ -117,13 +117,15 @@ class AnswerPipeline:
         if not hits:
             return Answer(NO_NOTES)
         # The model drafts from the best entry alone: every extra entry costs time to first
-        # token (about 0.4 s each on 2 cores) and gives a small model more to confuse.
-        best = hits[0].entry
+        # token (about 0.4 s each on 2 cores) and gives a small model more to confuse. A close
+        # runner-up is shown after the draft as it is written, just as after the best entry:
+        # the question was ambiguous, and the runner-up is often the one that answers it.
+        best, *others = _worth_showing(hits)
+        sources = tuple(_cite(entry) for entry in (best, *others))
         drafted = await self._draft(user, text, [best])
         if drafted is not None:
-            return Answer(drafted, (_cite(best),), from_model=True)
-        entries = _worth_showing(hits)
-        return Answer(_plainly(entries), tuple(_cite(entry) for entry in entries))
+            return Answer(_followed_by(drafted, others), sources, from_model=True)
+        return Answer(_followed_by(best.body, others), sources)
 
     async def _draft(self, user: UserRecord | None, text: str, entries: list[Entry]) -> str | None:
         """The model's answer if it passes the grounding checks, else None."""
@@ -205,10 +207,10 @@ def _worth_showing(hits: Sequence[Hit]) -> list[Entry]:
     return [hits[0].entry, *(hit.entry for hit in close)]
 
 
-def _plainly(entries: Sequence[Entry]) -> str:
-    """The entries as they are written: vetted, specific, and sure to be right."""
-    best, *others = entries
-    return "\n\n".join([best.body, *(f"Also, {e.title.lower()}: {e.body}" for e in others)])
+def _followed_by(lead: str, others: Sequence[Entry]) -> str:
+    """The answer from the best entry, then the other entries as they are written: vetted,
+    specific, and sure to be right."""
+    return "\n\n".join([lead, *(f"Also, {e.title.lower()}: {e.body}" for e in others)])
 
 
 def _profile_line(profile: ProfileRecord) -> str:

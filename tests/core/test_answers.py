@@ -61,6 +61,20 @@ async def test_a_grounded_model_answer_is_shown(
     assert TAPER_QUESTION in notes_in(messages) and body in notes_in(messages)
 
 
+async def test_a_close_runner_up_entry_still_follows_a_shown_draft(
+    storage: SqlStorage, knowledge: KnowledgeIndex, clock: Clock
+) -> None:
+    # The best match is about choosing shoes; the runner-up, close behind, is the one with the
+    # 500-800 km the runner asked for. A draft from the best entry must not hide it.
+    question = "how many km before i should buy new running shoes"
+    best, runner_up = (hit.entry for hit in knowledge.search(question, 2))
+    first_sentence = best.body.split(". ")[0] + "."
+    _, coach = pipeline_and_coach(storage, knowledge, FakeModel(first_sentence), clock)
+    answer = text_of(await ask(coach, question))
+    assert answer.startswith(first_sentence)
+    assert "500-800 km" in answer and answer.endswith(runner_up.body)
+
+
 @pytest.mark.parametrize(
     "made_up",
     [
