@@ -165,6 +165,11 @@ def run_export(config: Config) -> Path:
 
     began = time.perf_counter()
     base = resolve_base(config.run.base)
+    if export.erases_update(base, config.export.quant):
+        console.print(
+            f"[yellow]warning:[/yellow] the base is itself {config.export.quant}, so exporting "
+            "at it rounds most of the fine-tune away; set [export] quant to Q8_0 or F32"
+        )
     model = export.merged(load_model(base), config.run_dir / "adapter")
     out = export.write_gguf(export.state_of(model), base, _gguf(config), quant=config.export.quant)
     console.print(f"GGUF -> {out} ({out.stat().st_size / 2**20:.1f} MiB)")

@@ -76,6 +76,15 @@ def test_metadata_and_chat_template_carried_over(tiny_gguf: Path, tmp_path: Path
     assert after["general.file_type"].value == int(export.QUANTS["Q8_0"][1])
 
 
+def test_exporting_at_the_bases_own_quant_is_flagged(tiny_gguf: Path, tmp_path: Path) -> None:
+    q8_base = export.write_gguf(
+        export.state_of(load_model(tiny_gguf)), tiny_gguf, tmp_path / "q8.gguf", quant="Q8_0"
+    )
+    assert export.erases_update(q8_base, "Q8_0")
+    assert not export.erases_update(q8_base, "F32")
+    assert not export.erases_update(tiny_gguf, "Q8_0")  # an F32 base
+
+
 def test_only_llama_exports(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="quant must be"):
         export.write_gguf({}, tmp_path / "x.gguf", tmp_path / "y.gguf", quant="Q2_K")
