@@ -48,7 +48,12 @@ def gate(report: dict[str, Any]) -> Verdict:
     )
 
 
-def model_card(config: Config, report: dict[str, object], gguf: Path) -> str:
+def model_card(config: Config, report: dict[str, Any], gguf: Path) -> str:
+    rows = "\n".join(
+        f"| {side} | {report[side]['test_loss']:.4f} | {report[side]['eval_score']:.3f} | "
+        f"{report[side]['drafts_shown']:.0%} | {report[side]['pipeline_score']:.3f} |"
+        for side in ("base", "tuned")
+    )
     return f"""# runcoach tuned model `{config.run.name}`
 
 - Base: SmolLM2-135M-Instruct ({config.run.base} GGUF), LoRA merged, exported as
@@ -57,10 +62,17 @@ def model_card(config: Config, report: dict[str, object], gguf: Path) -> str:
   calculator and plan-engine answers, and two-turn chats with a runner profile; splits share no
   source entry. Sizes: {report.get("dataset")}.
 - Config: `report.json` (`config`), from `config/training.toml`.
-- Scores (held-out): {json.dumps({k: report[k] for k in ("base", "tuned")})}.
 - Install: `RUNCOACH_CONFIG={config.promote.settings_file}` (written by `python -m training
   promote`); unset it to go back to the bundled model.
-- Limits: a 135M model; the bot still guards every answer (calculators, retrieval, grounding).
+- Limits: a 135M model that learned to restate the note it is given, which is what its data
+  teaches; the bot still guards every answer (calculators, retrieval, grounding checks).
+
+Held-out scores (test split loss; answer eval of the questions that reach the model; share of
+its drafts the grounding checks show; the answers as runners read them):
+
+| | test loss | answer eval | drafts shown | what runners read |
+| --- | ---: | ---: | ---: | ---: |
+{rows}
 """
 
 

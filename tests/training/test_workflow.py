@@ -74,8 +74,18 @@ def test_promote_writes_settings_and_card_only_for_a_winner(
     report.write_text(
         json.dumps(
             {
-                "base": {"test_loss": 2.0, "eval_score": 0.8, "pipeline_score": 0.9},
-                "tuned": {"test_loss": 1.5, "eval_score": 0.7, "pipeline_score": 0.9},
+                "base": {
+                    "test_loss": 2.0,
+                    "eval_score": 0.8,
+                    "pipeline_score": 0.9,
+                    "drafts_shown": 0.5,
+                },
+                "tuned": {
+                    "test_loss": 1.5,
+                    "eval_score": 0.7,
+                    "pipeline_score": 0.9,
+                    "drafts_shown": 0.5,
+                },
                 "dataset": {},
             }
         )
@@ -84,15 +94,25 @@ def test_promote_writes_settings_and_card_only_for_a_winner(
     report.write_text(
         json.dumps(
             {
-                "base": {"test_loss": 2.0, "eval_score": 0.8, "pipeline_score": 0.9},
-                "tuned": {"test_loss": 1.5, "eval_score": 0.85, "pipeline_score": 0.9},
+                "base": {
+                    "test_loss": 2.0,
+                    "eval_score": 0.8,
+                    "pipeline_score": 0.9,
+                    "drafts_shown": 0.5,
+                },
+                "tuned": {
+                    "test_loss": 1.5,
+                    "eval_score": 0.85,
+                    "pipeline_score": 0.9,
+                    "drafts_shown": 0.5,
+                },
                 "dataset": {},
             }
         )
     )
     assert promote(tiny_config, gguf).promoted
     assert str(gguf.resolve()) in settings.read_text()
-    assert "Scores" in (tiny_config.report_dir / "MODEL_CARD.md").read_text()
+    assert "| tuned | 1.5000 | 0.850 |" in (tiny_config.report_dir / "MODEL_CARD.md").read_text()
 
 
 def test_gate_refuses_a_model_whose_drafts_leave_runners_worse_off() -> None:
