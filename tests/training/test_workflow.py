@@ -63,6 +63,15 @@ def test_all_stages_on_the_tiny_model(use_config: Config) -> None:
     assert promoted == gate(report).promoted
 
 
+def scores(test_loss: float, eval_score: float) -> dict[str, float]:
+    return {
+        "test_loss": test_loss,
+        "eval_score": eval_score,
+        "pipeline_score": 0.9,
+        "drafts_shown": 0.5,
+    }
+
+
 def test_promote_writes_settings_and_card_only_for_a_winner(
     tiny_config: Config, tmp_path: Path
 ) -> None:
@@ -71,45 +80,10 @@ def test_promote_writes_settings_and_card_only_for_a_winner(
     tiny_config.report_dir.mkdir(parents=True)
     report = tiny_config.report_dir / "report.json"
     settings = tiny_config.root / tiny_config.promote.settings_file
-    report.write_text(
-        json.dumps(
-            {
-                "base": {
-                    "test_loss": 2.0,
-                    "eval_score": 0.8,
-                    "pipeline_score": 0.9,
-                    "drafts_shown": 0.5,
-                },
-                "tuned": {
-                    "test_loss": 1.5,
-                    "eval_score": 0.7,
-                    "pipeline_score": 0.9,
-                    "drafts_shown": 0.5,
-                },
-                "dataset": {},
-            }
-        )
-    )
+    base = scores(2.0, 0.8)
+    report.write_text(json.dumps({"base": base, "tuned": scores(1.5, 0.7), "dataset": {}}))
     assert not promote(tiny_config, gguf).promoted and not settings.exists()
-    report.write_text(
-        json.dumps(
-            {
-                "base": {
-                    "test_loss": 2.0,
-                    "eval_score": 0.8,
-                    "pipeline_score": 0.9,
-                    "drafts_shown": 0.5,
-                },
-                "tuned": {
-                    "test_loss": 1.5,
-                    "eval_score": 0.85,
-                    "pipeline_score": 0.9,
-                    "drafts_shown": 0.5,
-                },
-                "dataset": {},
-            }
-        )
-    )
+    report.write_text(json.dumps({"base": base, "tuned": scores(1.5, 0.85), "dataset": {}}))
     assert promote(tiny_config, gguf).promoted
     assert str(gguf.resolve()) in settings.read_text()
     assert "| tuned | 1.5000 | 0.850 |" in (tiny_config.report_dir / "MODEL_CARD.md").read_text()
