@@ -168,7 +168,8 @@ def run_export(config: Config) -> Path:
     if export.erases_update(base, config.export.quant):
         console.print(
             f"[yellow]warning:[/yellow] the base is itself {config.export.quant}, so exporting "
-            "at it rounds most of the fine-tune away; set [export] quant to Q8_0 or F32"
+            "at it rounds most of the fine-tune away; set \\[export] quant to F32 or a finer "
+            "quant than the base's"
         )
     model = export.merged(load_model(base), config.run_dir / "adapter")
     out = export.write_gguf(export.state_of(model), base, _gguf(config), quant=config.export.quant)
