@@ -35,16 +35,29 @@ _KEYS = {
     "goal": "goal",
 }
 _DISTANCE = r"(\d+(?:\.\d+)?)\s*(km|k|kms|kilometers|kilometres|mi|miles?)"
-_WEEKLY = re.compile(_DISTANCE + r"\s*(?:a|per|each|every|/)\s*(?:week|wk)", re.IGNORECASE)
-_DAYS = re.compile(
-    r"(\d)\s*(?:days|runs|times)(?:\s*(?:a|per|each|every|/)\s*week)?", re.IGNORECASE
+_WEEKLY = re.compile(
+    _DISTANCE + r"\s*(?:(?:a|per|each|every|/)\s*(?:week|wk)|weekly)", re.IGNORECASE
 )
+_COUNT = r"(\d|two|three|four|five|six|seven)"
+_DAYS = re.compile(
+    _COUNT + r"\s*(?:days|runs|times)(?:\s*(?:a|per|each|every|/)\s*week)?", re.IGNORECASE
+)
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 _LONG_DAY = re.compile(
     r"long\s*runs?\s*(?:on|is on|are on)?\s*(mon|tue|wed|thu|fri|sat|sun)[a-z]*", re.IGNORECASE
 )
+_RACE_NAME = r"(5k|10k|half(?:[ -]marathon)?|marathon|hm|21k|42k|mile|3k|15k)"
+_CLOCK = r"(\d+:\d{2}(?::\d{2})?)"
+# "ran a 5k in 27:30", "my 5k is 27:30", "5k pb 27:30", "27:30 for the 5k": distance, then time.
 _RACE = re.compile(
-    r"(?:ran|run|did|raced)\s+(?:a|an|the|my)?\s*"
-    r"(5k|10k|half(?:[ -]marathon)?|marathon|hm|21k|42k|mile|3k|15k)\s+in\s+(\d+:\d{2}(?::\d{2})?)",
+    r"(?:(?:ran|run|did|raced)\s+(?:a|an|the|my)?\s*|\bmy\s+)?\b"
+    + _RACE_NAME
+    + r"\s+(?:(?:pb|pr|best|personal best|time|race)\s+)?(?:is\s+|was\s+|of\s+|in\s+|at\s+|=\s*"
+    r"|:\s*|-\s*)?" + _CLOCK + r"\b",
+    re.IGNORECASE,
+)
+_RACE_TIME_FIRST = re.compile(
+    _CLOCK + r"\s+(?:for\s+(?:a|an|the|my)\s+|in\s+(?:a|an|the|my)\s+)?" + _RACE_NAME + r"\b",
     re.IGNORECASE,
 )
 _GOAL = re.compile(r"(?:my\s+)?goal\s+is\s+(?:to\s+)?(.+?)(?:[.!]|$)", re.IGNORECASE)
@@ -100,11 +113,14 @@ def _plain_words(text: str) -> dict[str, Any]:
     if match := _WEEKLY.search(text):
         fields.update(_field("weekly_km", match.group(1) + match.group(2)))
     if match := _DAYS.search(text):
-        fields.update(_field("days_per_week", match.group(1)))
+        count = match.group(1).lower()
+        fields.update(_field("days_per_week", str(_COUNT_WORDS.get(count, count))))
     if match := _LONG_DAY.search(text):
         fields.update(_field("long_run_day", match.group(1)))
     if match := _RACE.search(text):
         fields.update(_field("recent_race", f"{match.group(1).replace(' ', '-')}={match.group(2)}"))
+    elif match := _RACE_TIME_FIRST.search(text):
+        fields.update(_field("recent_race", f"{match.group(2).replace(' ', '-')}={match.group(1)}"))
     if match := _GOAL.search(text):
         fields["goal"] = _goal(match.group(1))
     return fields
@@ -113,7 +129,7 @@ def _plain_words(text: str) -> dict[str, Any]:
 def fact_spans(text: str) -> list[tuple[int, int]]:
     """Where plain-words profile facts sit in ``text``, so a caller can tell a bare statement of
     facts ("I run 30 km a week") from a sentence that says more than the profile can hold."""
-    patterns = (_WEEKLY, _DAYS, _LONG_DAY, _RACE, _GOAL)
+    patterns = (_WEEKLY, _DAYS, _LONG_DAY, _RACE, _RACE_TIME_FIRST, _GOAL)
     return [match.span() for pattern in patterns for match in pattern.finditer(text)]
 
 

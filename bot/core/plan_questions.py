@@ -1,0 +1,308 @@
+"""Reading a question about the runner's own training: what they ask about, and for when.
+
+"what am I running on thursday?", "how long is my long run sunday", "my tempo pace?", "can I do
+thursday's run on friday instead?", "should I run today, legs are dead": none of these is a
+textbook question, and retrieval over the knowledge base answers them confidently and wrongly.
+This module only reads (a pure function of text and dates); ``plan_answers`` answers from the
+stored plan. A message that reads as a how-to question ("what should I eat before my long run
+tomorrow?") is left to the knowledge base even when it names a day.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Literal
+
+from bot.core.when import Days, find_days, week_of
+
+Subject = Literal[
+    "workout", "long", "total", "race", "prediction", "paces", "should_run", "move", "overview",
+    "kind",
+]  # fmt: skip
+Condition = Literal["tired", "sore", "pain", "ill", "busy", "weather", "none"]
+
+_PERSONAL = re.compile(
+    r"\b(?:my|me|i|i'm|im|i've|ive|i'll|mine|am i|do i|should i|can i|have i|we|our)\b"
+)
+_ASKING = re.compile(
+    r"\?|^\s*(?:what|whats|what's|wat|wot|wht|how|hows|how's|when|whens|which|where|is|are|am"
+    r"|do|does|did|should|shall|can|could|will|would|any|anything|tell|show|remind|give|list)\b"
+)
+_PLANNED = re.compile(
+    r"\b(?:run|runs|running|workout|workouts|wo|session|sessions|training|train|plan|planned"
+    r"|schedule|scheduled|doing|on|up|due|rest|off|easy|tempo|intervals?|reps|repetitions"
+    r"|long|race|km|kms|miles?|mi|k)\b"
+)
+# How-to topics: a day named in such a question is context, not what is asked.
+_HOW_TO = re.compile(
+    r"\b(?:eat|eating|ate|food|breakfast|dinner|lunch|snack|carb\w*|gels?|fuel\w*|drink\w*|water"
+    r"|hydrat\w*|caffeine|coffee|alcohol|beer|wear|wearing|shoes?|clothes|clothing|kit|gear|socks"
+    r"|stretch\w*|foam|roll\w*|warm[\s-]?up|cool[\s-]?down|sleep\w*|music|headphones|breath\w*"
+    r"|cadence|form|strength|gym|weights|yoga|massage|ice|bath|chafing|blisters?|sunscreen"
+    r"|heart rate|hr|watch|gps|strava|treadmill|weigh\w*|diet|protein|supplement\w*|iron)\b"
+)
+
+_LONG = re.compile(r"\blong[\s-]?(?:run|runs|one|slow run|distance run)\b|\blsr\b|\blongest run\b")
+_TOTAL = re.compile(
+    r"\b(?:mileage|milage|volume|total|kms? (?:this|next|last) week|miles (?:this|next|last) week"
+    r"|weekly (?:km|kms|distance|miles|total))\b|\bhow (?:much|many|far)\b"
+)
+_RACE_WHEN = re.compile(
+    r"\b(?:when(?:'s| is)? (?:my|the) (?:race|marathon|half|10k|5k|big day)"
+    r"|race (?:day|date)|raceday|date of (?:my|the) race"
+    r"|how (?:long|many (?:weeks|days)) (?:until|till|til|to|before|left|are left|to go)"
+    r"|(?:weeks?|days?) (?:left|to go|until|till|til|away|out)|countdown"
+    r"|how (?:long|many weeks) is (?:my|the) plan|what week (?:am i|is it|are we)"
+    r"|which week (?:am i|is it|are we))"
+)
+_PREDICTION = re.compile(
+    r"\b(?:predict\w*|finish(?:ing)? time|goal time|target time|expected time|projected"
+    r"|what time (?:will|could|can|should|might|would) i|how fast (?:will|could|can|should|might) i"
+    r"|race pace|goal pace|target pace|what (?:will|would|could) i (?:run|finish|get))\b"
+)
+_PACE = re.compile(
+    r"\bpaces?\b|\bpacing\b|\bhow fast\b|\bspeed\b|\bmin(?:ute)?s? ?(?:per|/) ?(?:km|k|mile|mi)\b"
+    r"|/km\b|/mi\b|\bzones?\b"
+)
+ZONES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("race", re.compile(r"\b(?:race|goal|target)[\s-]pace\b|\brace day pace\b")),
+    ("marathon", re.compile(r"\bmarathon[\s-]pace\b|\bmp\b|\bm[\s-]pace\b")),
+    ("threshold", re.compile(r"\b(?:threshold|tempo|lt|cruise|lactate|t[\s-]pace)\w*\b")),
+    ("interval", re.compile(r"\b(?:intervals?|vo2\s?max|vo2|1000s|800s|i[\s-]pace)\b")),
+    ("repetition", re.compile(r"\b(?:reps?|repetitions?|200s|400s|r[\s-]pace)\b")),
+    ("long", re.compile(r"\blong[\s-]?(?:run|runs|one)\b")),
+    ("recovery", re.compile(r"\brecovery\b")),
+    ("easy", re.compile(r"\beasy\b|\bbase\b|\bconversational\b|\bzone ?2\b|\bz2\b")),
+)
+_KIND_OF_ZONE = {
+    "threshold": "tempo",
+    "interval": "interval",
+    "repetition": "repetition",
+    "marathon": "marathon_pace",
+    "long": "long",
+    "easy": "easy",
+    "recovery": "recovery",
+}
+_SHOULD = re.compile(
+    r"\b(?:should|shall|can|could|do|must|would|need to)\s+i\s+(?:still\s+|even\s+|just\s+)?"
+    r"(?:run|train|go|skip|miss|bail|rest|take|do it|do (?:the|my|today|tomorrow)|push through)\b"
+    r"|\bis it (?:ok|okay|fine|bad|safe|wise|smart|alright|a good idea)\b[^?.!]{0,15}"
+    r"\b(?:to )?(?:run|skip|train|miss|rest|go)\b"
+    r"|\b(?:skip|miss|bail on|ditch) (?:today|tomorrow|it|my|the|this|tonight)\b"
+    r"|\bdo i have to\b|\bok to (?:run|skip|train)\b|\brun or rest\b|\brest or run\b"
+    r"|\btake (?:a|the) day off\b"
+)
+_CONDITIONS: tuple[tuple[Condition, re.Pattern[str]], ...] = (
+    (
+        "ill",
+        re.compile(
+            r"\b(?:sick|ill|illness|cold|flu|fever|temperature|sore throat|covid|virus|bug|stomach"
+            r"|nause\w*|runny nose|stuffy|congest\w*|under the weather|unwell|poorly|cough\w*)\b"
+        ),
+    ),
+    (
+        "pain",
+        re.compile(
+            r"\b(?:pain|painful|hurts?|hurting|injur\w*|niggle|niggly|twinge|tweak\w*|sprain\w*"
+            r"|strain\w*|limp\w*|swollen|shin splints?)\b"
+        ),
+    ),
+    (
+        "sore",
+        re.compile(
+            r"\b(?:sore|soreness|doms|stiff|achy|aching|aches|heavy legs|legs (?:are|feel|felt)"
+            r" (?:heavy|dead|tired|shot|toast|trashed|wrecked)|dead legs|tight)\b"
+        ),
+    ),
+    (
+        "tired",
+        re.compile(
+            r"\b(?:tired|exhausted|knackered|wiped|drained|fatigued?|no energy|low energy|sleepy"
+            r"|slept (?:badly|poorly|terribly|bad)|(?:didn't|did not|couldn't|barely) sleep\w*"
+            r"|bad night|hungover|hung over|burnt? out|run down|rundown|shattered|cooked|zonked)\b"
+        ),
+    ),
+    (
+        "busy",
+        re.compile(
+            r"\b(?:busy|no time|short on time|don't have time|dont have time|not enough time"
+            r"|working late|work late|travel\w*|meeting|deadline|kids|only have \d+ ?min\w*)\b"
+        ),
+    ),
+    (
+        "weather",
+        re.compile(
+            r"\b(?:rain\w*|snow\w*|ice|icy|storm\w*|thunder\w*|heat ?wave|too hot|so hot|freezing"
+            r"|windy|smoke|smoky)\b"
+        ),
+    ),
+)
+_MOVE = re.compile(
+    r"\b(?:move|moving|swap|swapping|switch|switching|shift|push|reschedule|postpone)\b"
+    r"|\binstead\b|\brather than\b|\bin place of\b"
+)
+_INSTEAD_OF = re.compile(r"\b(?:instead of|rather than|in place of)\b")
+_JOINT = re.compile(r"\b(?:to|on|onto|until|till|for|with|and)\b")
+_OVERVIEW = re.compile(
+    r"\b(?:show|see|send|view|what(?:'s| is)|whats|give me|remind me of)\b[^?.!]{0,20}"
+    r"\b(?:my|the) (?:whole |full |training |running )?(?:plan|schedule|program|programme)\b"
+    r"|^\s*(?:my )?plan\s*\??$"
+)
+_UNITS_MI = re.compile(r"\b(?:in|to) (?:miles|mi)\b")
+_UNITS_KM = re.compile(r"\b(?:in|to) (?:km|kms|kilomet\w+)\b")
+_FOLLOW_UP = re.compile(
+    r"^\s*(?:and|what about|how about|and what about|ok and|also|same for|n|&)\b|^\s*(?:and )?the"
+    r" (?:day|week) after\b|^\s*(?:then|after that)\b"
+)
+
+
+@dataclass(frozen=True)
+class PlanQuestion:
+    """What a runner asks about their training; fields left None were not said."""
+
+    subject: Subject | None
+    days: Days | None = None
+    zone: str | None = None
+    condition: Condition | None = None
+    moved_to: Days | None = None  # for "move": where the workout in ``days`` should go
+    units: Literal["km", "mi"] | None = None  # "... in miles?"
+    elliptical: bool = False  # "and ...?", "what about ...": leans on the question before
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return " ".join(text.split())
+
+
+def read(text: str, today: date, plan_start: date | None = None) -> PlanQuestion | None:
+    """The plan question ``text`` asks, or None when it is not about the runner's own training.
+
+    A partial reading (a day but no subject, as in "and tomorrow?") comes back with
+    ``subject=None``; ``follow_up`` completes it from the previous question.
+    """
+    t = normalise(text)
+    question = _read(t, today, plan_start)
+    if question is not None and _FOLLOW_UP.search(t):
+        return replace(question, elliptical=True)
+    return question
+
+
+def _read(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
+    units = "mi" if _UNITS_MI.search(t) else "km" if _UNITS_KM.search(t) else None
+    days = find_days(t, today, plan_start)
+    personal = bool(_PERSONAL.search(t))
+    zone = next((name for name, pattern in ZONES if pattern.search(t)), None)
+    condition = next((name for name, pattern in _CONDITIONS if pattern.search(t)), None)
+
+    if _SHOULD.search(t) and (personal or days):
+        return PlanQuestion("should_run", days, zone, condition or "none", units=units)
+    if _MOVE.search(t) and (personal or days) and (move := _move(t, today, plan_start)):
+        return move
+    if _RACE_WHEN.search(t):
+        return PlanQuestion("race", days, units=units)
+    if _PREDICTION.search(t) and (personal or "race" in t):
+        return PlanQuestion("prediction", days, units=units)
+    if _PACE.search(t) and (personal or zone) and not _numbers_given(t):
+        if days and not zone:
+            return PlanQuestion("workout", days, units=units)
+        return PlanQuestion("paces", days, zone, units=units)
+    if _LONG.search(t) and (personal or days) and not _HOW_TO.search(t):
+        return PlanQuestion("long", days, units=units)
+    if _TOTAL.search(t) and days and days.whole_week and not _HOW_TO.search(t):
+        return PlanQuestion("total", days, units=units)
+    if _OVERVIEW.search(t) and not days:
+        return PlanQuestion("overview", units=units)
+    if _HOW_TO.search(t):
+        return None
+    if days is not None:
+        if _FOLLOW_UP.search(t) or (len(t.split()) <= 3 and not _PLANNED.search(t)):
+            return PlanQuestion(None, days, zone, units=units)
+        if personal or _ASKING.search(t) or _PLANNED.search(t):
+            return PlanQuestion("workout", days, units=units)
+        return None
+    if zone in _KIND_OF_ZONE and personal and _ASKING.search(t) and _next_session_asked(t):
+        return PlanQuestion("kind", None, zone, units=units)
+    if (units and _FOLLOW_UP.search(t)) or (units and len(t.split()) <= 4):
+        return PlanQuestion(None, units=units)
+    return None
+
+
+def follow_up(current: PlanQuestion | None, previous: PlanQuestion | None) -> PlanQuestion | None:
+    """Completes a partial question ("and the day after?") from the one asked before it."""
+    if current is None:
+        return None
+    if current.subject is not None:
+        if (
+            current.elliptical
+            and current.days is None
+            and previous is not None
+            and previous.days is not None
+            and current.subject in ("long", "total", "workout")
+        ):
+            return replace(current, days=previous.days)
+        return current
+    if previous is None or previous.subject is None or _about_the_whole_plan(previous, current):
+        if current.days is not None:
+            return replace(current, subject="workout")
+        return None
+    days = current.days or previous.days
+    if current.days is not None and current.days.relative and previous.days is not None:
+        last = previous.days.dates[-1]
+        days = Days((last + timedelta(days=1),), "the day after")
+    if days is not None and previous.subject == "total" and not days.whole_week:
+        days = Days(week_of(days.dates[0]), days.label, whole_week=True)
+    return replace(
+        previous,
+        days=days,
+        zone=current.zone or previous.zone,
+        units=current.units or previous.units,
+    )
+
+
+def _about_the_whole_plan(previous: PlanQuestion, current: PlanQuestion) -> bool:
+    """After "my paces?" or "when's my race?", a bare "thursday?" asks for that day's run."""
+    return (
+        previous.subject in ("paces", "prediction", "race", "overview") and current.days is not None
+    )
+
+
+def _numbers_given(t: str) -> bool:
+    """'what pace for a 50 min 10k' asks the calculator, not the runner's own plan."""
+    return bool(
+        re.search(r"\b\d{1,2}:\d{2}\b|\bvdot\s*\d|\bsub[\s-]?\d|\b\d+\s*(?:min|mins|minutes)\b", t)
+    )
+
+
+def _next_session_asked(t: str) -> bool:
+    return bool(
+        re.search(
+            r"\b(?:next|when(?:'s| is)?|what(?:'s| is| are| does)?|whats|how (?:long|far|many)"
+            r"|explain|mean|involve)\b",
+            t,
+        )
+    )
+
+
+def _move(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
+    """'do thursday's run on friday', 'move my long run to saturday', 'tomorrow instead of
+    today', 'swap sat and sun': the day the workout is on now, and the day it should go to."""
+    if match := _INSTEAD_OF.search(t):
+        source = find_days(t[match.end() :], today, plan_start)
+        target = find_days(t[: match.start()], today, plan_start)
+    else:
+        source = target = None
+        for joint in reversed(list(_JOINT.finditer(t))):
+            target = find_days(t[joint.end() :], today, plan_start)
+            if target is not None:
+                source = find_days(t[: joint.start()], today, plan_start)
+                break
+    if target is None:
+        return None
+    zone = next((name for name, pattern in ZONES if pattern.search(t)), None)
+    if source is None and zone is None:
+        source = Days((today,), "today") if "today" in t else None
+    if source is None and zone is None:
+        return None
+    return PlanQuestion("move", source, zone, moved_to=target)

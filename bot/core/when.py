@@ -1,0 +1,158 @@
+"""Which days a runner means: "tomorrow", "thurs", "this weekend", "next week", "the 17th".
+
+Pure functions of the text and the runner's local date. Runners name days loosely and misspell
+them ("tmrw", "weds", "wknd"); every answer the coach gives names the dates it resolved, so a
+reading the runner did not mean is visible at once rather than silently wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_PATTERNS = (
+    r"mon(?:day)?s?",
+    r"tue(?:s|sday)?s?|tuseday",
+    r"wed(?:s|nesday|nsday|ensday)?s?",
+    r"thu(?:r|rs|rsday|sday)?s?|thrusday",
+    r"fri(?:day)?s?",
+    r"sat(?:urday|erday)?s?",
+    r"sun(?:day)?s?",
+)
+_WEEKDAY = re.compile(
+    r"\b(?:(this|next|last|on|coming)\s+)?("
+    + "|".join(f"(?:{p})" for p in _WEEKDAY_PATTERNS)
+    + r")"
+    r"(?:'s|s')?\b"
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}")
+_MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b")
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_THE_NTH = re.compile(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b")
+_TODAY = re.compile(
+    r"\b(?:today|todays|2day|tonight|tonite|this (?:morning|afternoon|evening|arvo)|right now)\b"
+)
+_TOMORROW = re.compile(
+    r"\b(?:tomorrow|tomorow|tommorow|tommorrow|tomoro|tmrw|tmr|2morrow|2moro)s?\b"
+)
+_DAY_AFTER = re.compile(r"\bday after(?: tomorrow| tmrw)?\b")
+_YESTERDAY = re.compile(r"\b(?:yesterday|yesterdays|yday|last night)\b")
+_WEEKEND = re.compile(r"\b(this|next|last)?\s*(?:week\s?end|wknd|w/e|weekend)s?\b")
+_WEEK = re.compile(r"\b(this|next|last|coming|following)\s+(?:week|wk)s?\b")
+_WEEK_NUMBER = re.compile(r"\bweek\s*(?:#|no\.?|number)?\s*(\d{1,2})\b")
+
+
+@dataclass(frozen=True)
+class Days:
+    """The dates a message refers to, and how it named them (for the reply's wording)."""
+
+    dates: tuple[date, ...]
+    label: str  # "today", "tomorrow", "thursday", "this weekend", "next week", "week 5", "date"
+    whole_week: bool = False  # a calendar week (its total and long run make sense)
+    relative: bool = False  # "the day after": resolved against an earlier question's day
+
+
+def week_of(day: date) -> tuple[date, ...]:
+    """Monday to Sunday around ``day``: plans run in calendar weeks that start on Monday."""
+    monday = day - timedelta(days=day.weekday())
+    return tuple(monday + timedelta(days=i) for i in range(7))
+
+
+def find_days(text: str, today: date, plan_start: date | None = None) -> Days | None:
+    """The days ``text`` names, relative to ``today``; None when it names none.
+
+    A bare weekday means the next one on or after today ("thursday" on a Friday is next week's);
+    "last thursday" looks back. ``plan_start`` lets "week 5" mean the plan's fifth week.
+    """
+    t = text.lower().replace("\u2019", "'")
+    if _DAY_AFTER.search(t) and not _TOMORROW.search(t.replace("day after tomorrow", "")):
+        if "tomorrow" in t or "tmrw" in t:
+            return Days((today + timedelta(days=2),), "the day after tomorrow")
+        return Days((today + timedelta(days=1),), "the day after", relative=True)
+    if found := _explicit_date(t, today):
+        return Days((found,), "date")
+    if _TOMORROW.search(t):
+        return Days((today + timedelta(days=1),), "tomorrow")
+    if _YESTERDAY.search(t):
+        return Days((today - timedelta(days=1),), "yesterday")
+    if match := _WEEKEND.search(t):
+        saturday = week_of(today)[5]
+        shift = {"next": 7, "last": -7}.get(match.group(1) or "", 0)
+        if not shift and today > saturday + timedelta(days=1):
+            shift = 7
+        days = (saturday + timedelta(days=shift), saturday + timedelta(days=shift + 1))
+        if not shift and today.weekday() == 6:
+            days = (today,)
+        label = {7: "next weekend", -7: "last weekend"}.get(shift, "this weekend")
+        return Days(days, label)
+    if match := _WEEKDAY.search(t):
+        return _weekday(match, today)
+    if _TODAY.search(t):
+        return Days((today,), "today")
+    if match := _WEEK.search(t):
+        shift = {"next": 7, "following": 7, "last": -7}.get(match.group(1), 0)
+        label = {7: "next week", -7: "last week"}.get(shift, "this week")
+        return Days(week_of(today + timedelta(days=shift)), label, whole_week=True)
+    if plan_start is not None and (match := _WEEK_NUMBER.search(t)):
+        number = int(match.group(1))
+        if number >= 1:
+            first = plan_start + timedelta(weeks=number - 1)
+            return Days(week_of(first), f"week {number}", whole_week=True)
+    return None
+
+
+def _weekday(match: re.Match[str], today: date) -> Days:
+    word = match.group(2)
+    index = next(i for i, pattern in enumerate(_WEEKDAY_PATTERNS) if re.fullmatch(pattern, word))
+    ahead = (index - today.weekday()) % 7
+    qualifier = match.group(1)
+    if qualifier == "last":
+        back = (today.weekday() - index) % 7 or 7
+        return Days((today - timedelta(days=back),), WEEKDAY_NAMES[index])
+    if qualifier == "next" and ahead == 0:
+        ahead = 7
+    return Days((today + timedelta(days=ahead),), WEEKDAY_NAMES[index])
+
+
+def _explicit_date(t: str, today: date) -> date | None:
+    """'2026-12-17', '17 dec', 'dec 17th', 'the 17th': the nearest such date from a week ago on."""
+    if match := _ISO.search(t):
+        try:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            return None
+    day_month = None
+    if match := _DAY_MONTH.search(t):
+        day_month = (int(match.group(1)), match.group(2))
+    elif match := _MONTH_DAY.search(t):
+        day_month = (int(match.group(2)), match.group(1))
+    if day_month is not None:
+        month = _MONTHS.index(day_month[1][:3]) + 1
+        return _nearest(today, month, day_month[0])
+    if match := _THE_NTH.search(t):
+        number = int(match.group(1))
+        candidates = []
+        for shift in (0, 1):
+            year, month = divmod(today.year * 12 + today.month - 1 + shift, 12)
+            try:
+                candidates.append(date(year, month + 1, number))
+            except ValueError:
+                continue
+        return next((c for c in candidates if c >= today - timedelta(days=7)), None)
+    return None
+
+
+def _nearest(today: date, month: int, day: int) -> date | None:
+    """This year's date, or next year's if this year's is more than a week gone."""
+    for year in (today.year, today.year + 1):
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            return None
+        if found >= today - timedelta(days=7):
+            return found
+    return None
