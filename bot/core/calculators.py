@@ -40,9 +40,25 @@ _ZONE_WORDS = (
 )
 
 
+# A question about something else that happens to carry a race and a time ("how many gels for a
+# 3:45 marathon?") is not asking for a calculation: the calculators answer only when it is.
+_OTHER_TOPIC = re.compile(
+    r"\b(?:gels?|fuel\w*|eat\w*|food|carb\w*|drink\w*|water|hydrat\w*|caffeine|electrolytes?"
+    r"|salt|calories|shoes?|wear\w*|sleep\w*|stretch\w*|injur\w*|pain|sore\w*|taper\w*|weigh\w*"
+    r"|breath\w*|heart rate|hr|cadence|strength|nervous|anxious|nerves|recover\w*|rest days?)\b"
+)
+_CALCULATION_ASKED = re.compile(
+    r"\b(?:pace|paces|pacing|splits?|speed|how fast|predict\w*|equivalent|convert\w*|vdot"
+    r"|finish(?:ing)? time|what time|per (?:km|k|kilomet\w+|mile|mi)"
+    r"|in (?:miles|mi|km|kms|kilomet\w+|mph|kph|minutes per \w+))\b|/\s*(?:km|mi)\b|km/h|mph|kph"
+)
+
+
 def answer_numeric(text: str) -> str | None:
     """The exact answer to a numeric running question in ``text``, or None if there is none."""
     t = q.normalise(text)
+    if _OTHER_TOPIC.search(t) and not _CALCULATION_ASKED.search(t):
+        return None
     vdot = q.find_vdot(t)
     if vdot is not None:
         return _vdot_answer(t, vdot)

@@ -215,6 +215,9 @@ def test_other_eval_questions_go_on_to_retrieval(question: str) -> None:
         "I ran a 5k in 25:00 today",
         "I run 4 times a week",
         "what should I eat before a 10k",
+        "how many gels do I need for a 3:45 marathon?",
+        "how much water should i drink in a sub 2 hour half",
+        "how long should i taper for a 3:30 marathon",
     ],
 )
 def test_questions_that_only_mention_numbers_are_left_alone(question: str) -> None:
