@@ -35,7 +35,9 @@ class Entry:
 @dataclass(frozen=True)
 class Hit:
     entry: Entry
-    score: float
+    score: float  # what the index ranks by (fused when it is hybrid)
+    bm25: float = 0.0  # the lexical score alone, 0 when no word matched
+    cosine: float | None = None  # the query's embedding similarity, None without embeddings
 
 
 def parse_entry(topic: str, name: str, text: str) -> Entry:
