@@ -58,7 +58,9 @@ def read(text: str, today: date, units: Units) -> RunReport | None:
     t = " ".join(text.lower().replace("\u2019", "'").split())
     if _SKIPPED.search(t) and not _NOT_DONE.search(t):
         return RunReport(_day(t, today), "skip", None, text.strip())
-    if not _DONE.search(t) or _NOT_DONE.search(t) or not _RUN_THING.search(t):
+    if not _DONE.search(t) or _NOT_DONE.search(t):
+        return None
+    if not (_RUN_THING.search(t) or _DISTANCE.search(t)):
         return None
     if re.match(r"^\s*(?:how|what|why|when|which|is|are|am|do|does|should|can|could)\b", t):
         return None

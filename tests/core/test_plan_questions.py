@@ -1,0 +1,187 @@
+"""Questions about the runner's own plan, read and answered from a real generated plan.
+
+The plan: a 12-week half marathon from Monday 7 Dec 2026, 4 runs a week, 30 km a week, VDOT 38.2
+from a 52:00 10K. Week 2 (14-20 Dec): easy Tue, repetitions Wed, easy Fri, long run Sun (10 km).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.core import plan_questions, run_reports, smalltalk
+from bot.core.plan_answers import PlanView, answer, plan_start
+from bot.core.when import find_days
+from bot.plans.generator import generate_plan
+from bot.plans.model import Plan, Units, days_of
+from bot.plans.request import PlanDefaults, parse_plan_text
+from bot.plans.workouts import describe_day
+
+TUESDAY = date(2026, 12, 15)  # week 2
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    text = "half 12weeks 4days weekly=30 race=10k=52:00 start=2026-12-07"
+    return generate_plan(parse_plan_text(text, date(2026, 12, 1), PlanDefaults()).request)
+
+
+def ask(plan: Plan | None, text: str, today: date = TUESDAY, units: Units = "km") -> str:
+    start = plan_start(plan) if plan else None
+    question = plan_questions.follow_up(plan_questions.read(text, today, start), None)
+    assert question is not None and question.subject is not None, text
+    return answer(question, PlanView(plan, units, today)).text
+
+
+def day(plan: Plan, iso: str, units: Units = "km") -> str:
+    return describe_day(days_of(plan)[iso], units)
+
+
+@pytest.mark.parametrize(
+    ("text", "iso", "named"),
+    [
+        ("what am i running on friday?", "2026-12-18", "Friday 18 Dec"),
+        ("whats on tmrw", "2026-12-16", "Tomorrow, Wednesday 16 Dec"),
+        ("am i running today", "2026-12-15", "Today, Tuesday 15 Dec"),
+        ("what's my workout on the 20th", "2026-12-20", "Sunday 20 Dec"),
+        ("wats planned for weds?", "2026-12-16", "Tomorrow, Wednesday 16 Dec"),
+    ],
+)
+def test_a_day_is_answered_from_the_plan_and_named(
+    plan: Plan, text: str, iso: str, named: str
+) -> None:
+    reply = ask(plan, text)
+    assert reply.startswith(named) and day(plan, iso) in reply
+
+
+def test_the_same_question_in_miles(plan: Plan) -> None:
+    reply = ask(plan, "how far is my long run on sunday", units="mi")
+    assert day(plan, "2026-12-20", "mi") in reply and "mi" in reply and " km" not in reply
+
+
+def test_a_rest_day_says_rest(plan: Plan) -> None:
+    assert "rest day" in ask(plan, "what am i running thursday?").lower()
+
+
+def test_the_long_run_of_the_week_when_no_day_is_named(plan: Plan) -> None:
+    reply = ask(plan, "how long is my long run this week")
+    assert "Sunday 20 Dec" in reply and "10 km" in reply
+
+
+def test_the_week_total(plan: Plan) -> None:
+    reply = ask(plan, "how many km am i doing next week")
+    week3 = plan["weeks"][2]
+    assert f"{week3['total_km']:g} km" in reply and "Week 3 of 12" in reply
+
+
+def test_race_date_weeks_left_and_prediction(plan: Plan) -> None:
+    reply = ask(plan, "how many weeks till my race??")
+    assert "28 February 2027" in reply and "10 weeks and 5 days" in reply
+    assert "1:55:23" in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "pace"),
+    [
+        ("what pace are my threshold runs?", "5:14-5:20/km"),
+        ("how fast should my easy runs be", "6:04-7:15/km"),
+        ("my interval pace?", "4:49-4:55/km"),
+    ],
+)
+def test_paces_are_the_runners_own(plan: Plan, text: str, pace: str) -> None:
+    assert pace in ask(plan, text)
+
+
+def test_should_i_run_when_ill_gives_advice_and_the_check_in(plan: Plan) -> None:
+    start = plan_start(plan)
+    question = plan_questions.read("feel sick, should i run today?", TUESDAY, start)
+    assert question is not None
+    reply = answer(question, PlanView(plan, "km", TUESDAY))
+    assert "fever" in reply.text and "/sick" in reply.text and reply.check_in_day == TUESDAY
+
+
+def test_moving_a_hard_day_next_to_another_is_refused(plan: Plan) -> None:
+    # Saturday 19 Dec sits right before Sunday's long run; Wednesday has repetitions.
+    reply = ask(plan, "can i do wednesday's session on saturday instead?")
+    assert reply.startswith("Better not") and "two hard days in a row" in reply
+
+
+def test_moving_a_run_where_it_fits_is_allowed(plan: Plan) -> None:
+    assert ask(plan, "can i move friday's run to thursday").startswith("Yes")
+
+
+def test_no_plan_before_start_and_after_the_race(plan: Plan) -> None:
+    assert "no plan yet" in ask(None, "what am i running tomorrow")
+    assert "starts Monday 07 Dec" in ask(plan, "what's on today", today=date(2026, 12, 2))
+    assert "ended with the race" in ask(plan, "what's on today", today=date(2027, 3, 3))
+
+
+def test_a_follow_up_keeps_the_subject_and_moves_the_day(plan: Plan) -> None:
+    start = plan_start(plan)
+    first = plan_questions.read("how long is my long run on sunday", TUESDAY, start)
+    second = plan_questions.follow_up(plan_questions.read("and next week?", TUESDAY, start), first)
+    assert second is not None and second.subject == "long"
+    assert "Sunday 27 Dec" in answer(second, PlanView(plan, "km", TUESDAY)).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is a tempo run?",
+        "what should i eat before my long run tomorrow",
+        "how do i avoid blisters",
+        "how many gels for a 3:45 marathon",
+    ],
+)
+def test_textbook_questions_are_not_plan_questions(plan: Plan, text: str) -> None:
+    assert plan_questions.read(text, TUESDAY, plan_start(plan)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("thurs", date(2026, 12, 17)),
+        ("last sunday", date(2026, 12, 13)),
+        ("tomorow", date(2026, 12, 16)),
+        ("dec 24th", date(2026, 12, 24)),
+        ("2027-01-03", date(2027, 1, 3)),
+    ],
+)
+def test_days_named_loosely(text: str, expected: date) -> None:
+    found = find_days(text, TUESDAY)
+    assert found is not None and found.dates[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "km", "iso"),
+    [
+        ("did 8k this morning, legs heavy", "done", 8.0, "2026-12-15"),
+        ("ran 10 miles yesterday felt great", "done", 16.09, "2026-12-14"),
+        ("long run done, 16km, brutal", "hard", 16.0, "2026-12-15"),
+        ("skipped my run today, work", "skip", None, "2026-12-15"),
+    ],
+)
+def test_runs_reported_in_words(text: str, status: str, km: float | None, iso: str) -> None:
+    report = run_reports.read(text, TUESDAY, "km")
+    assert report is not None
+    assert (report.status, report.distance_km, report.day.isoformat()) == (status, km, iso)
+
+
+@pytest.mark.parametrize(
+    "text", ["should i run 8k today?", "i want to run 10k tomorrow", "how far did you run"]
+)
+def test_questions_and_intentions_are_not_reports(text: str) -> None:
+    assert run_reports.read(text, TUESDAY, "km") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("hi", "greeting"), ("thanks!", "thanks"), ("cheers coach", "thanks"), ("lol ok", "ack")],
+)
+def test_small_talk(text: str, kind: str) -> None:
+    assert smalltalk.kind_of(text) == kind
+
+
+def test_small_talk_with_a_question_is_a_question() -> None:
+    assert smalltalk.kind_of("thanks, and what about tomorrow?") is None
