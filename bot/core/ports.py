@@ -138,7 +138,19 @@ class Storage(Protocol):
         ...
 
     def forget(self, user_id: int) -> None:
-        """Delete every row about the user, in every table."""
+        """Delete every row about the user, in every table, and scrub the deleted bytes from
+        the database's files."""
+        ...
+
+    def request_forget(self, user_id: int, expires: datetime) -> bool:
+        """Remember that the user asked to be forgotten, until ``expires``; a new request
+        replaces an older one. False if there is no such user (nothing to forget)."""
+        ...
+
+    def confirm_forget(self, user_id: int, now: datetime) -> bool:
+        """If the user's request is pending at ``now``, ``forget`` them and return True; an
+        expired or missing request is cleared and gives False. One transaction, so of two
+        confirmations at once only one forgets."""
         ...
 
 

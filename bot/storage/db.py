@@ -17,6 +17,10 @@ SQLite choices, each for a failure we would otherwise see in production:
   (``isolation_level = None``) and every transaction is begun here, with ``BEGIN IMMEDIATE``
   unless the caller marked it read-only (``READ_ONLY``), which then starts a plain deferred
   ``BEGIN`` that in WAL mode never waits for a writer.
+* ``secure_delete=ON``: a deleted row's bytes are overwritten with zeros, not just unlinked, so
+  after ``/forget`` a runner's words cannot be read back out of the file with ``strings``. The
+  WAL still holds the pages as they were before the delete until a checkpoint copies them back
+  and truncates it: ``checkpoint`` does that, and ``SqlStorage`` calls it after a forget.
 * ``foreign_keys=ON``: SQLite ignores ``ON DELETE CASCADE`` and every foreign key without it.
   Migrations turn it off (``foreign_keys=False``): Alembic's batch mode rebuilds a table by
   dropping it, and with enforcement on that drop would cascade-delete the rows of every child
@@ -27,12 +31,15 @@ Nothing here touches another dialect: a PostgreSQL URL gets a plain engine.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import URL, Connection, make_url
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -51,6 +58,32 @@ def create_engine(url: str | URL, *, foreign_keys: bool = True) -> Engine:
     engine = sa_create_engine(parsed)
     _configure_sqlite(engine, foreign_keys=foreign_keys)
     return engine
+
+
+def checkpoint(engine: Engine) -> bool:
+    """Move every committed page from SQLite's WAL into the database file and truncate the WAL
+    to zero bytes, so page images from before a delete are gone from disk too.
+
+    False if a reader kept it from finishing within the busy timeout; SQLite checkpoints again
+    when the last connection closes. True at once for other databases, which have no WAL file.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    # On the DBAPI connection, outside any transaction: a checkpoint cannot run inside one, and
+    # SQLAlchemy would begin one (BEGIN IMMEDIATE, above) before the first statement.
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+    finally:
+        connection.close()
+    if busy:
+        log.warning(
+            "a reader kept the WAL checkpoint from finishing: deleted rows' old pages stay in "
+            "the WAL until the next checkpoint or the last connection closes"
+        )
+    return not busy
 
 
 def _create_parent_dir(url: URL) -> None:
@@ -73,6 +106,7 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA secure_delete = ON")
             cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         finally:
             cursor.close()

@@ -33,6 +33,7 @@ from bot.core.ports import (
     Turn,
     UserRecord,
 )
+from bot.storage import db
 from bot.storage.db import READ_ONLY
 from bot.storage.tables import (
     CheckIn,
@@ -419,14 +420,50 @@ class SqlStorage:
     # ---- forgetting -----------------------------------------------------------------------
 
     def forget(self, user_id: int) -> None:
-        """Deletes explicitly from every table with a ``user_id`` column, children first, so
-        nothing survives even on a connection without foreign key enforcement, and a table
-        added later is covered without touching this method."""
         with self._write() as session:
-            for table in reversed(metadata.sorted_tables):
-                if "user_id" in table.c:
-                    session.execute(delete(table).where(table.c.user_id == user_id))
-            session.execute(delete(User).where(User.id == user_id))
+            _delete_user(session, user_id)
+        self._scrub()
+
+    def request_forget(self, user_id: int, expires: datetime) -> bool:
+        with self._write() as session:
+            found = session.execute(
+                update(User).where(User.id == user_id).values(forget_expires=expires)
+            )
+            return found.rowcount == 1
+
+    def confirm_forget(self, user_id: int, now: datetime) -> bool:
+        """The conditional UPDATE is the check: on PostgreSQL too, only one of two concurrent
+        confirmations matches a pending, unexpired request."""
+        with self._write() as session:
+            pending = session.execute(
+                update(User)
+                .where(User.id == user_id, User.forget_expires >= now)
+                .values(forget_expires=None)
+            )
+            if pending.rowcount != 1:
+                session.execute(update(User).where(User.id == user_id).values(forget_expires=None))
+                return False
+            _delete_user(session, user_id)
+        self._scrub()
+        return True
+
+    def _scrub(self) -> None:
+        """After the delete commits: secure_delete zeroed the rows in the database pages; the
+        checkpoint removes the WAL's copies of those pages from before the delete."""
+        with self._sessions() as session:
+            engine = session.get_bind()
+        if isinstance(engine, Engine):
+            db.checkpoint(engine)
+
+
+def _delete_user(session: Session, user_id: int) -> None:
+    """Deletes explicitly from every table with a ``user_id`` column, children first, so nothing
+    survives even on a connection without foreign key enforcement, and a table added later is
+    covered without touching this function."""
+    for table in reversed(metadata.sorted_tables):
+        if "user_id" in table.c:
+            session.execute(delete(table).where(table.c.user_id == user_id))
+    session.execute(delete(User).where(User.id == user_id))
 
 
 def _find_user(session: Session, platform: str, platform_user_id: str) -> User | None:

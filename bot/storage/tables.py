@@ -90,6 +90,10 @@ class User(Base):
     # index leads with platform because the query filters on it: with next_reminder_utc alone,
     # SQLite answers "platform = ?" from the unique index instead and reads every user.
     next_reminder_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Until when a "/forget confirm" deletes everything: set by /forget, in the database rather
+    # than in a process, so the confirmation may come from another process (two `runcoach ask`
+    # calls) or after a restart.
+    forget_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
