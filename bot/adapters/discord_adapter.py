@@ -1,12 +1,13 @@
 """The Discord front end: slash commands and DMs in, the core's replies out.
 
-Like every adapter it only translates. A slash command becomes the core's command text (see
-``discord_commands``), a DM becomes free text, and the core's replies go back split under
-Discord's 2000 characters, with plans attached as files. Discord's own rules live here and
-nowhere else: an interaction is acknowledged (deferred) before the coach starts, because a reply
-later than 3 seconds is refused, and everything is answered within the interaction token's
-15 minutes; what the coach says about a runner is ephemeral in a server, so nobody else in the
-channel sees it; and no message the bot sends can ping anyone, whatever the model writes.
+Like every adapter it only translates. A slash command goes to the core as its command name
+and option values (see ``discord_commands``), a DM or /ask as free text, and the core's replies
+go back split under Discord's 2000 characters, with plans attached as files. Discord's own
+rules live here and nowhere else: an interaction is acknowledged (deferred) before the coach
+starts, because a reply later than 3 seconds is refused, and everything is answered within the
+interaction token's 15 minutes; what the coach says about a runner is ephemeral in a server
+(unless the command is declared public), so nobody else in the channel sees it; and no message
+the bot sends can ping anyone, whatever the model writes.
 
 It runs on the caller's event loop (``start``, never ``Client.run``), beside Telegram and the
 scheduler, and doubles as the Discord ``Sender`` for reminders.
@@ -31,6 +32,7 @@ from bot.core.coach import Coach
 from bot.core.commands import split_command
 from bot.core.errors import RecipientUnreachable, TransientDeliveryError
 from bot.core.messages import IncomingMessage, OutgoingMessage
+from bot.core.registry import find
 from bot.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,6 @@ MESSAGE_LIMIT = 2000
 ANSWER_DEADLINE = timedelta(minutes=14)
 TOO_SLOW = "Sorry, that took me too long to work out. Please try again in a moment."
 FORGET_CONFIRM_WINDOW = timedelta(minutes=5)  # the core's window for /forget confirm
-# Answered in public even in a server: they say nothing about the runner.
-PUBLIC_COMMANDS = frozenset({"help", "start"})
 NO_PINGS = discord.AllowedMentions.none()
 
 SendFn = Callable[..., Awaitable[Any]]
@@ -64,7 +64,7 @@ class CoachClient(discord.Client):
         super().__init__(intents=intents(), allowed_mentions=NO_PINGS)
         self._adapter = adapter
         self.tree = app_commands.CommandTree(self)
-        register_commands(self.tree, adapter.relay)
+        register_commands(self.tree, adapter.run_command, adapter.relay)
 
     async def setup_hook(self) -> None:
         """Runs at login: publish the commands, so a renamed or new option appears by itself."""
@@ -87,7 +87,8 @@ class CoachClient(discord.Client):
 
 
 class DiscordAdapter:
-    """Owns the client; ``relay`` answers slash commands, ``direct_message`` answers DMs."""
+    """Owns the client; ``run_command`` answers slash commands, ``relay`` buttons and /ask,
+    ``direct_message`` DMs."""
 
     platform = PLATFORM
 
@@ -123,15 +124,45 @@ class DiscordAdapter:
 
     # ---- incoming ----------------------------------------------------------------------------
 
+    async def run_command(
+        self, interaction: discord.Interaction, name: str, options: dict[str, Any]
+    ) -> None:
+        """A slash command: its options go to the core as they are, and the core checks them."""
+        user = interaction.user
+        await self._answer(
+            interaction,
+            name,
+            lambda: self._coach.handle_command(_incoming(user, f"/{name}"), name, options),
+            confirm_forget=name == "forget" and not options,
+        )
+
     async def relay(self, interaction: discord.Interaction, text: str) -> None:
-        """Acknowledge first, then ask the coach, then follow up with everything it said."""
+        """A button's command, or an /ask question: a line of text, as if typed."""
         parsed = split_command(text)
-        command = parsed[0] if parsed else ""
-        private = command not in PUBLIC_COMMANDS and not interaction.context.dm_channel
+        user = interaction.user
+        await self._answer(
+            interaction,
+            parsed[0] if parsed else "",
+            lambda: self._coach.handle(_incoming(user, text)),
+            confirm_forget=parsed == ("forget", ""),
+        )
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction,
+        command_name: str,
+        ask: Callable[[], Awaitable[list[OutgoingMessage]]],
+        *,
+        confirm_forget: bool,
+    ) -> None:
+        """Acknowledge first, then ask the coach, then follow up with everything it said."""
+        command = find(command_name)
+        public = command is not None and command.public
+        private = not public and not interaction.context.dm_channel
         await interaction.response.defer(ephemeral=private, thinking=True)
-        replies = await self._ask(interaction.user, text)
-        send = _followup(interaction, ephemeral=private)
-        await deliver(send, replies, confirm_forget=self._confirm_view(parsed))
+        replies = await self._within_deadline(ask)
+        confirm = (lambda: ForgetConfirm(self)) if confirm_forget else None
+        await deliver(_followup(interaction, ephemeral=private), replies, confirm_forget=confirm)
 
     async def direct_message(self, message: discord.Message) -> None:
         """Free text (or a typed command) in the bot's DMs, with "typing..." while it works."""
@@ -144,13 +175,16 @@ class DiscordAdapter:
         """The confirm button: drop the button (no second click), then send '/forget confirm'."""
         private = not interaction.context.dm_channel
         await interaction.response.edit_message(view=None)
-        replies = await self._ask(interaction.user, "/forget confirm")
+        incoming = _incoming(interaction.user, "/forget confirm")
+        replies = await self._within_deadline(lambda: self._coach.handle(incoming))
         await deliver(_followup(interaction, ephemeral=private), replies)
 
-    async def _ask(self, user: discord.User | discord.Member, text: str) -> list[OutgoingMessage]:
+    async def _within_deadline(
+        self, ask: Callable[[], Awaitable[list[OutgoingMessage]]]
+    ) -> list[OutgoingMessage]:
         try:
             async with asyncio.timeout(self._deadline):
-                return await self._coach.handle(_incoming(user, text))
+                return await ask()
         except TimeoutError:
             log.warning(
                 "Discord: the coach took over %.0f s; answered with an apology", self._deadline

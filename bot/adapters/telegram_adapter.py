@@ -32,9 +32,9 @@ from telegram.ext import (
 
 from bot.core.chunking import split_text
 from bot.core.coach import Coach
-from bot.core.commands import COMMANDS
 from bot.core.errors import RecipientUnreachable, TransientDeliveryError
 from bot.core.messages import Action, IncomingMessage, OutgoingMessage
+from bot.core.registry import COMMANDS
 
 PLATFORM = "telegram"
 # Telegram shows "typing..." for about 5 seconds per chat action.

@@ -1,4 +1,5 @@
-"""Plain-words requests that mean a command: "make me a 10k plan for 8 weeks" -> /plan 10k 8weeks.
+"""Plain-words requests that mean a command: "make me a 10k plan for 8 weeks" runs /plan with
+distance 10k and 8 weeks, its arguments read here and handed to the handler as they are.
 
 Routing a question to a command by mistake hides the answer the runner asked for, which is worse
 than making them type the command, so every pattern here is narrow: a message that asks anything
@@ -9,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+from bot.core.commands import Invocation
+from bot.core.features.plan import PlanArgs
+from bot.core.features.remind import RemindArgs
 from bot.core.profile_text import fact_spans
 
 _WORD_NUMBERS = {
@@ -59,21 +63,21 @@ _REMIND_OFF = re.compile(
 )
 
 
-def command_for(text: str) -> str | None:
+def command_for(text: str) -> Invocation | None:
     """The command a plain-words request means, or None to let the answer pipeline reply."""
     cleaned = _clean(text)
     lowered = cleaned.lower()
     if _TODAY.fullmatch(lowered):
-        return "/today"
+        return Invocation("today")
     if match := _WEEK.fullmatch(lowered):
-        return f"/week {match.group(1)}" if match.group(1) else "/week"
+        return Invocation("week", match.group(1) or "")
     if _REMIND_OFF.fullmatch(lowered):
-        return "/remind off"
+        return Invocation("remind", RemindArgs("off"))
     if match := _REMIND.fullmatch(cleaned):
-        return _remind_command(match)
+        return _remind(match)
     if _asks_something(lowered):
         return None
-    return _plan_command(lowered) or _profile_command(cleaned)
+    return _plan(lowered) or _profile(cleaned)
 
 
 def _clean(text: str) -> str:
@@ -88,7 +92,7 @@ def _asks_something(lowered: str) -> bool:
     return any(_QUESTION.match(clause) for clause in clauses)
 
 
-def _remind_command(match: re.Match[str]) -> str | None:
+def _remind(match: re.Match[str]) -> Invocation | None:
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     meridiem = (match.group(3) or "").lower()
     if not meridiem and match.group(2) is None:
@@ -97,8 +101,7 @@ def _remind_command(match: re.Match[str]) -> str | None:
         hour += 12
     if meridiem.startswith("a") and hour == 12:
         hour = 0
-    zone = f" {match.group(4)}" if match.group(4) else ""
-    return f"/remind {hour:02d}:{minute:02d}{zone}"
+    return Invocation("remind", RemindArgs(f"{hour:02d}:{minute:02d}", match.group(4)))
 
 
 # ---- /plan ------------------------------------------------------------------------------------
@@ -126,7 +129,7 @@ def _number(word: str) -> int:
     return int(word) if word.isdigit() else _WORD_NUMBERS[word]
 
 
-def _plan_command(lowered: str) -> str | None:
+def _plan(lowered: str) -> Invocation | None:
     planned = _PLAN_ASK.search(lowered)
     weeks = _weeks(lowered)
     if not planned and not (_TRAIN_FOR.search(lowered) and weeks):
@@ -136,15 +139,16 @@ def _plan_command(lowered: str) -> str | None:
     )
     if race is None:
         return None
-    parts = ["/plan", race]
-    if weeks:
-        parts.append(f"{weeks}weeks")
-    if match := _DAYS.search(lowered):
-        parts.append(f"{_number(match.group(1))}days")
-    if match := _VOLUME.search(lowered):
-        unit = "mi" if match.group(2).startswith("mi") else ""
-        parts.append(f"weekly={match.group(1)}{unit}")
-    return " ".join(parts)
+    days = _DAYS.search(lowered)
+    volume = _VOLUME.search(lowered)
+    unit = "mi" if volume and volume.group(2).startswith("mi") else ""
+    args = PlanArgs(
+        distance=race,
+        weeks=str(weeks) if weeks else None,  # without them, the handler asks how many
+        days=str(_number(days.group(1))) if days else None,
+        weekly_km=volume.group(1) + unit if volume else None,
+    )
+    return Invocation("plan", args)
 
 
 def _weeks(lowered: str) -> int | None:
@@ -170,7 +174,7 @@ _PROFILE_FILLER = frozenset(
 )  # fmt: skip
 
 
-def _profile_command(cleaned: str) -> str | None:
+def _profile(cleaned: str) -> Invocation | None:
     spans = fact_spans(cleaned)
     if not spans:
         return None
@@ -180,4 +184,4 @@ def _profile_command(cleaned: str) -> str | None:
     words = re.findall(r"[a-z']+|\d\S*", "".join(rest).lower())
     if any(word not in _PROFILE_FILLER for word in words):
         return None
-    return f"/profile {cleaned}"
+    return Invocation("profile", cleaned)

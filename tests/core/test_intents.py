@@ -7,47 +7,70 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.commands import Invocation
+from bot.core.features.plan import PlanArgs
+from bot.core.features.remind import RemindArgs
 from bot.core.intents import command_for
 
 EVAL = Path(__file__).parents[1] / "eval" / "questions.jsonl"
 
 
 @pytest.mark.parametrize(
-    ("text", "command"),
+    ("text", "args"),
     [
-        ("can you make me a 10k plan for 8 weeks, 4 days a week", "/plan 10k 8weeks 4days"),
-        ("I want to train for a marathon in 16 weeks", "/plan marathon 16weeks"),
-        ("build me a half marathon plan", "/plan half"),  # the parser then asks for the weeks
-        ("Please give me a 12 week plan for a half, five days a week", "/plan half 12weeks 5days"),
-        ("I need a 5k training plan, 6 weeks, I run 20 km a week", "/plan 5k 6weeks weekly=20"),
-        ("can you make me a 6 week marathon plan", "/plan marathon 6weeks"),
-        ("I'm training for a half in three months", "/plan half 13weeks"),
+        (
+            "can you make me a 10k plan for 8 weeks, 4 days a week",
+            PlanArgs(distance="10k", weeks="8", days="4"),
+        ),
+        ("I want to train for a marathon in 16 weeks", PlanArgs(distance="marathon", weeks="16")),
+        # no weeks: the plan handler then asks for them
+        ("build me a half marathon plan", PlanArgs(distance="half")),
+        (
+            "Please give me a 12 week plan for a half, five days a week",
+            PlanArgs(distance="half", weeks="12", days="5"),
+        ),
+        (
+            "I need a 5k training plan, 6 weeks, I run 20 km a week",
+            PlanArgs(distance="5k", weeks="6", weekly_km="20"),
+        ),
+        (
+            "I need a 10k plan for 8 weeks, I run 15 miles a week",
+            PlanArgs(distance="10k", weeks="8", weekly_km="15mi"),
+        ),
+        ("can you make me a 6 week marathon plan", PlanArgs(distance="marathon", weeks="6")),
+        ("I'm training for a half in three months", PlanArgs(distance="half", weeks="13")),
     ],
 )
-def test_plan_requests_become_plan_commands(text: str, command: str) -> None:
-    assert command_for(text) == command
+def test_plan_requests_become_plan_arguments(text: str, args: PlanArgs) -> None:
+    assert command_for(text) == Invocation("plan", args)
 
 
 @pytest.mark.parametrize(
-    ("text", "command"),
+    ("text", "invocation"),
     [
-        ("I run 30 km a week, 4 days", "/profile I run 30 km a week, 4 days"),
-        ("my long run is on saturday", "/profile my long run is on saturday"),
-        ("I ran a 10k in 48:30 last month", "/profile I ran a 10k in 48:30 last month"),
-        ("what's my workout today", "/today"),
-        ("today's workout?", "/today"),
-        ("hey coach, what do I run today", "/today"),
-        ("show me this week", "/week"),
-        ("what's on this week?", "/week"),
-        ("show me week 3", "/week 3"),
-        ("remind me at 6:30", "/remind 06:30"),
-        ("remind me every day at 7am", "/remind 07:00"),
-        ("Remind me at 6:15 pm Europe/Paris", "/remind 18:15 Europe/Paris"),
-        ("stop the reminders", "/remind off"),
+        ("I run 30 km a week, 4 days", Invocation("profile", "I run 30 km a week, 4 days")),
+        ("my long run is on saturday", Invocation("profile", "my long run is on saturday")),
+        (
+            "I ran a 10k in 48:30 last month",
+            Invocation("profile", "I ran a 10k in 48:30 last month"),
+        ),
+        ("what's my workout today", Invocation("today")),
+        ("today's workout?", Invocation("today")),
+        ("hey coach, what do I run today", Invocation("today")),
+        ("show me this week", Invocation("week")),
+        ("what's on this week?", Invocation("week")),
+        ("show me week 3", Invocation("week", "3")),
+        ("remind me at 6:30", Invocation("remind", RemindArgs("06:30"))),
+        ("remind me every day at 7am", Invocation("remind", RemindArgs("07:00"))),
+        (
+            "Remind me at 6:15 pm Europe/Paris",
+            Invocation("remind", RemindArgs("18:15", "Europe/Paris")),
+        ),
+        ("stop the reminders", Invocation("remind", RemindArgs("off"))),
     ],
 )
-def test_plain_words_commands(text: str, command: str) -> None:
-    assert command_for(text) == command
+def test_plain_words_commands(text: str, invocation: Invocation) -> None:
+    assert command_for(text) == invocation
 
 
 ORDINARY_QUESTIONS = [
@@ -97,4 +120,5 @@ def test_eval_questions_stay_questions() -> None:
     """Only the eval's plan request may turn into a command; every other line is a question."""
     items = [json.loads(line) for line in EVAL.read_text().splitlines() if line.strip()]
     routed = {i["id"]: command_for(i["question"]) for i in items if command_for(i["question"])}
-    assert routed == {"plan-min-weeks-marathon": "/plan marathon 6weeks"}
+    plan = Invocation("plan", PlanArgs(distance="marathon", weeks="6"))
+    assert routed == {"plan-min-weeks-marathon": plan}

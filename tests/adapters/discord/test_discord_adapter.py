@@ -9,8 +9,8 @@ from simcord import Env
 
 from bot.adapters.discord_adapter import MESSAGE_LIMIT, TOO_SLOW
 from bot.core.coach import Coach
-from bot.core.commands import COMMANDS
 from bot.core.messages import IncomingMessage
+from bot.core.registry import COMMANDS
 from bot.storage.repositories import SqlStorage
 from tests.adapters.discord.conftest import FakeAnswers, said
 

@@ -1,0 +1,1 @@
+"""One module per feature, each with its command handlers and their declarations."""

@@ -1,0 +1,83 @@
+"""What a command handler is given: the message, storage, the clock, and the coach's settings.
+
+Handlers reach users and plans only through this, so every feature finds a runner, their local
+date and their active plan the same way, and only handlers that store something create a user
+row: a refused request leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.core.errors import UserFacingError
+from bot.core.messages import IncomingMessage
+from bot.core.ports import PlanRecord, ProfileRecord, Storage, UserRecord
+
+if TYPE_CHECKING:
+    from bot.core.commands import Command
+
+NO_PLAN = "you have no plan yet: build one with /plan 10k 8weeks"
+
+
+@dataclass
+class Confirmations:
+    """Questions a command asked and waits on ("/forget confirm"), per user, with a deadline.
+
+    The only per-user state a Coach holds; it lives in memory, so a restart just means asking
+    again.
+    """
+
+    _until: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
+
+    def ask(self, command: str, message: IncomingMessage, until: datetime) -> None:
+        self._until[(command, message.platform, message.user_ref)] = until
+
+    def take(self, command: str, message: IncomingMessage, now: datetime) -> bool:
+        """Whether the question is still open; answering closes it either way."""
+        until = self._until.pop((command, message.platform, message.user_ref), None)
+        return until is not None and now <= until
+
+
+@dataclass(frozen=True)
+class Context:
+    """One message's view of the coach. ``message`` is already cleaned of control characters."""
+
+    message: IncomingMessage
+    storage: Storage
+    clock: Callable[[], datetime]
+    default_timezone: str
+    commands: tuple[Command[Any], ...]
+    confirmations: Confirmations
+
+    def find_user(self) -> UserRecord | None:
+        return self.storage.find_user(self.message.platform, self.message.user_ref)
+
+    def user(self) -> UserRecord:
+        """The sender's user row, created on first use: call it only when storing something."""
+        name = self.message.display_name[:100] or self.message.user_ref
+        return self.storage.user(self.message.platform, self.message.user_ref, name)
+
+    def profile(self, user: UserRecord | None) -> ProfileRecord:
+        return self.storage.profile(user.id) if user else ProfileRecord()
+
+    def timezone(self, user: UserRecord | None) -> str:
+        return (user.timezone if user else None) or self.default_timezone
+
+    def local_date(self, user: UserRecord | None) -> date:
+        """Today where the runner is: a plan day starts at their midnight, not the server's."""
+        return self.clock().astimezone(ZoneInfo(self.timezone(user))).date()
+
+    def active_plan(self, user: UserRecord | None) -> PlanRecord | None:
+        return self.storage.active_plan(user.id) if user else None
+
+    def active(self) -> tuple[UserRecord, PlanRecord]:
+        """The sender and their active plan, or the one-line refusal every plan command gives."""
+        user = self.find_user()
+        record = self.active_plan(user)
+        if user is None or record is None:
+            raise UserFacingError(NO_PLAN)
+        return user, record
