@@ -8,9 +8,9 @@ import time
 import pytest
 
 from bot.adapters.telegram_adapter import TelegramAdapter
-from bot.core.commands import COMMANDS
 from bot.core.errors import RecipientUnreachable, TransientDeliveryError
 from bot.core.messages import OutgoingMessage
+from bot.core.registry import COMMANDS
 from tests.adapters.telegram.conftest import Answers
 from tests.adapters.telegram.fake_bot_api import Failure, FakeBotApi
 
@@ -31,8 +31,8 @@ async def replies(fake: FakeBotApi, chat_id: int, count: int = 1) -> list[str]:
 async def test_start_publishes_the_command_menu_and_welcomes(
     adapter: TelegramAdapter, fake_api: FakeBotApi
 ) -> None:
-    assert [c["command"] for c in fake_api.commands] == [c.name for c in COMMANDS]
-    assert all(c["description"] for c in fake_api.commands)
+    menu = [(c["command"], c["description"]) for c in fake_api.commands]
+    assert menu == [(command.name, command.summary) for command in COMMANDS]
     assert "deleteWebhook" in fake_api.calls  # long polling, not a webhook
     await fake_api.user_says(ALICE, "/start", name="Alice")
     [welcome] = await replies(fake_api, ALICE)
