@@ -15,7 +15,6 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -26,6 +25,9 @@ from pydantic_settings import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from bot.core.errors import UserFacingError
+from bot.core.parsing import parse_timezone
 
 ENV_PREFIX = "RUNCOACH_"
 CONFIG_ENV = "RUNCOACH_CONFIG"
@@ -91,7 +93,9 @@ class Settings(BaseSettings):
     )
     conversation_turns_kept: int = Field(20, ge=0, description="a whole number, 0 or more")
     reminder_grace_hours: float = Field(3, ge=0, le=24, description="a number of hours, 0 to 24")
-    default_timezone: str = Field("UTC", description="an IANA time zone such as Europe/Paris")
+    default_timezone: str = Field(
+        "UTC", description="UTC or an IANA time zone such as Europe/Paris"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -157,11 +161,11 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        """The runners' rule (``parse_timezone``): 'localtime' or a path is not a zone."""
         try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+            return parse_timezone(value)
+        except UserFacingError:
             raise ValueError("unknown time zone") from None
-        return value
 
     def secrets(self) -> list[str]:
         """Every secret's value, for the log redaction that keeps them out of log lines."""

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.core import parsing
 from bot.core.errors import UserFacingError
 from bot.core.messages import Action
 from bot.core.red_flags import red_flags
@@ -27,8 +28,16 @@ COMMAND_STATUS: dict[str, Status] = {
 }
 _LABELS = (("Done", "done"), ("Skipped", "skip"), ("Too hard", "hard"), ("Niggle", "niggle"))
 LATE_DAYS = 14  # answers for older days no longer change the plan's future meaningfully
-_DISTANCE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(km|k|mi|miles?)?$", re.IGNORECASE)
-_EFFORT = re.compile(r"^(?:effort|rpe)[=:]?(\d+)$|^(\d+)/10$", re.IGNORECASE)
+# What parse_checkin reads as a value rather than a note, after normalize_digits: anything in
+# these shapes is parsed and refused if out of range.
+_DATE_SHAPE = re.compile(r"[0-9]{2,4}-[0-9]{1,2}-[0-9]{1,2}", re.ASCII)
+_EFFORT = re.compile(
+    r"(?:effort|rpe)(?:[=:]|(?=[+-]?[0-9]))(?P<value>.*)|(?P<out_of_ten>.+)/10", re.ASCII
+)
+_NUMBER_SHAPE = re.compile(
+    r"[+-]?[.,]?[0-9][0-9.,]*(?:e[+-]?[0-9]*)?\s*(?:km|k|mi|miles?)?", re.ASCII
+)
+_UNIT_WORDS = frozenset({"km", "k", "mi", "mile", "miles"})
 _PHASE_WHY = {
     "base": "a base week builds easy volume before harder training",
     "build": "a build week adds race-specific quality on top of the base",
@@ -59,33 +68,26 @@ def parse_checkin(args: str, today: date, units: Units) -> ParsedCheckIn:
     """'/done 2026-12-03 8.5km effort=6', '/done yesterday 5', '/niggle left calf tight'.
 
     The first words may be a day, a distance and an effort, in any order; whatever follows is a
-    note (for /niggle and /sick, the words the red-flag check reads).
+    note (for /niggle and /sick, the words the red-flag check reads). A word shaped like one of
+    those values but out of range ('-5km', '1e308km', 'effort=-1') is refused, never taken as
+    the start of the note: the runner meant a number, and a note would log the run as if fine.
     """
     words = args.split()
     day, distance, effort = today, None, None
     while words:
         word = words[0].lower()
+        digits = parsing.normalize_digits(word)
         if word in ("today", "yesterday"):
             day = today - timedelta(days=word == "yesterday")
-        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
-            try:
-                day = date.fromisoformat(word)
-            except ValueError:
-                raise UserFacingError(f"'{word}' is not a date: write YYYY-MM-DD") from None
-        elif (match := _DISTANCE.match(word)) and distance is None:
-            value = float(match.group(1).replace(",", "."))
-            miles = (match.group(2) or units).lower().startswith("mi")
-            distance = round(value * 1.609344 if miles else value, 1)
-            if not 0 < distance <= 100:
-                raise UserFacingError(
-                    f"{value:g} is not a believable run: give km between 0 and 100"
-                )
-        elif match := _EFFORT.match(word):
-            effort = int(match.group(1) or match.group(2))
-            if not 1 <= effort <= 10:
-                raise UserFacingError(
-                    "effort goes from 1 (very easy) to 10 (all out): e.g. effort=6"
-                )
+        elif _DATE_SHAPE.fullmatch(digits):
+            day = parsing.parse_iso_date(word)
+        elif match := _EFFORT.fullmatch(digits):
+            value = match["value"] if match["value"] is not None else match["out_of_ten"]
+            effort = parsing.parse_effort(value)
+        elif _NUMBER_SHAPE.fullmatch(digits) and distance is None:
+            if len(words) > 1 and words[1].lower() in _UNIT_WORDS:  # '8 km'
+                word += words.pop(1).lower()
+            distance = round(parsing.parse_distance_km(word, units), 1)
         else:
             break
         words.pop(0)

@@ -8,9 +8,13 @@ generator only ever sees values inside the ranges RUNNING_SCIENCE.md allows.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from bot.core import parsing
+from bot.core.parsing import quote
 from bot.plans import science
 from bot.plans.model import (
     RACE_DISTANCE_KM,
@@ -28,6 +32,9 @@ MIN_DAYS, MAX_DAYS = 2, 7
 MIN_WEEKLY_KM = 5.0  # below this, a run-walk start comes before a race plan
 MAX_WEEKLY_KM = 250.0
 MAX_LONGEST_RUN_KM = 100.0
+# A plan starts at most this far ahead; beyond it the date is a typo, and far enough out (year
+# 9999) the race day would not even be a date.
+MAX_START_AHEAD = timedelta(days=366)
 # Slower than this (about 20 min/km) a race result says nothing useful about running fitness.
 SLOWEST_RACE_PACE_S_PER_KM = 1200.0
 DEFAULT_DAYS = 4
@@ -78,9 +85,19 @@ _DAY_ALIASES: dict[str, Weekday] = {
     "thur": "thu",
     "thurs": "thu",
 }
-_WEEKS = re.compile(r"^(\d+)\s*(?:w|wk|wks|week|weeks)?$")
-_DAYS = re.compile(r"^(\d+)\s*(?:d|day|days|x|runs)$")
-_NUMBER = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(km|k|mi|miles?)?$")
+# Applied after parsing.normalize_digits; numbers themselves are read by bot.core.parsing.
+_WEEKS = re.compile(r"([0-9]+)\s*(?:w|wk|wks|week|weeks)?", re.ASCII)
+_DAYS = re.compile(r"([0-9]+)\s*(?:d|day|days|x|runs)?", re.ASCII)
+_DISTANCE = re.compile(r"(.*?)\s*(km|k|mi|miles?)?", re.ASCII | re.DOTALL)
+
+
+@contextmanager
+def _plan_errors() -> Iterator[None]:
+    """The shared parser's refusals, as the plan engine's own."""
+    try:
+        yield
+    except parsing.InputError as err:
+        raise PlanRequestError(str(err)) from None
 
 
 def parse_distance(text: str) -> RaceName:
@@ -89,18 +106,19 @@ def parse_distance(text: str) -> RaceName:
     if key in _DISTANCE_ALIASES:
         return _DISTANCE_ALIASES[key]
     raise PlanRequestError(
-        f"'{text.strip()}' is not a race I plan for: choose 5k, 10k, half or marathon"
+        f"'{quote(text)}' is not a race I plan for: choose 5k, 10k, half or marathon"
     )
 
 
 def parse_weeks(text: str) -> int:
     """Weeks from '8weeks', '8w', '8 weeks' or '8', within 1..52."""
-    match = _WEEKS.match(text.strip().lower())
+    example = "8weeks or 12w"
+    match = _WEEKS.fullmatch(parsing.normalize_digits(text.strip().lower()))
     if not match:
-        raise PlanRequestError(
-            f"'{text.strip()}' is not a number of weeks: write e.g. 8weeks or 12w"
-        )
-    return check_weeks(int(match.group(1)))
+        raise PlanRequestError(f"'{quote(text)}' is not a number of weeks: write e.g. {example}")
+    with _plan_errors():
+        weeks = parsing.parse_integer(match[1], what="a number of weeks", example=example)
+    return check_weeks(weeks)
 
 
 def check_weeks(weeks: int) -> int:
@@ -113,11 +131,12 @@ def check_weeks(weeks: int) -> int:
 
 def parse_days(text: str) -> int:
     """Runs per week from '4days', '4d', '4x' or '4', within 2..7."""
-    cleaned = text.strip().lower()
-    match = _DAYS.match(cleaned) or re.match(r"^(\d+)$", cleaned)
+    match = _DAYS.fullmatch(parsing.normalize_digits(text.strip().lower()))
     if not match:
-        raise PlanRequestError(f"'{text.strip()}' is not a number of days: write e.g. 4days")
-    return check_days(int(match.group(1)))
+        raise PlanRequestError(f"'{quote(text)}' is not a number of days: write e.g. 4days")
+    with _plan_errors():
+        days = parsing.parse_integer(match[1], what="a number of days", example="4days")
+    return check_days(days)
 
 
 def check_days(days: int) -> int:
@@ -130,15 +149,8 @@ def check_days(days: int) -> int:
 
 def parse_weekly_km(text: str) -> float:
     """Weekly volume in km from '30', '30km' or '20mi' (miles converted)."""
-    match = _NUMBER.match(text.strip().lower())
-    if not match:
-        raise PlanRequestError(
-            f"'{text.strip()}' is not a weekly distance: write km like 30km or miles like 20mi"
-        )
-    value = float(match.group(1))
-    if (match.group(2) or "").startswith("mi"):
-        value = science.unit_to_km(value, "mi")
-    return check_weekly_km(value)
+    example = "30km or 20mi"
+    return check_weekly_km(_distance_km(text, what="a weekly distance", example=example))
 
 
 def check_weekly_km(km: float) -> float:
@@ -158,17 +170,18 @@ def check_weekly_km(km: float) -> float:
 
 def parse_recent_race(text: str) -> RecentRace:
     """A result like '10k=45:00' or '5k=22:30' (also ':' or '@' between), checked for realism."""
-    parts = re.split(r"\s*[=@]\s*|\s+in\s+|\s+", text.strip().lower(), maxsplit=1)
+    cleaned = parsing.normalize_digits(text.strip().lower())
+    parts = re.split(r"\s*[=@]\s*|\s+in\s+|\s+", cleaned, maxsplit=1)
     if len(parts) != 2:
         raise PlanRequestError(
-            f"'{text.strip()}' is not a race result: write distance=time, e.g. 10k=45:00"
+            f"'{quote(text)}' is not a race result: write distance=time, e.g. 10k=45:00"
         )
     distance_text, time_text = parts
     distance_km = _RESULT_DISTANCES_KM.get(distance_text)
     if distance_km is None:
         raise PlanRequestError(
-            f"'{distance_text}' is not a race distance I know: use 5k, 10k, half, marathon, "
-            "mile, 3k or 15k"
+            f"'{quote(distance_text)}' is not a race distance I know: use 5k, 10k, half, "
+            "marathon, mile, 3k or 15k"
         )
     try:
         time_s = science.parse_clock(time_text)
@@ -191,27 +204,16 @@ def parse_weekday(text: str) -> Weekday:
     key = text.strip().lower()
     if key in _DAY_ALIASES:
         return _DAY_ALIASES[key]
-    raise PlanRequestError(f"'{text.strip()}' is not a day of the week: use mon, tue, ... sun")
+    raise PlanRequestError(f"'{quote(text)}' is not a day of the week: use mon, tue, ... sun")
 
 
 def parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise PlanRequestError(
-            f"'{text.strip()}' is not a date: write YYYY-MM-DD, e.g. 2026-12-07"
-        ) from None
+    with _plan_errors():
+        return parsing.parse_iso_date(text)
 
 
 def parse_longest_run(text: str) -> float:
-    match = _NUMBER.match(text.strip().lower())
-    if not match:
-        raise PlanRequestError(
-            f"'{text.strip()}' is not a distance: give your longest recent run in km, e.g. 12"
-        )
-    value = float(match.group(1))
-    if (match.group(2) or "").startswith("mi"):
-        value = science.unit_to_km(value, "mi")
+    value = _distance_km(text, what="a distance", example="12km, your longest recent run")
     if not 0 < value <= MAX_LONGEST_RUN_KM:
         raise PlanRequestError(
             f"{value:g} km is not a believable longest run: give km between 1 and "
@@ -226,7 +228,17 @@ def parse_units(text: str) -> Units:
         return "km"
     if key in ("mi", "mile", "miles", "imperial"):
         return "mi"
-    raise PlanRequestError(f"'{text.strip()}' is not a unit: use km or mi")
+    raise PlanRequestError(f"'{quote(text)}' is not a unit: use km or mi")
+
+
+def _distance_km(text: str, *, what: str, example: str) -> float:
+    """'30', '30km' or '20mi' (converted) as km; the sign is kept for the caller's range check."""
+    match = _DISTANCE.fullmatch(parsing.normalize_digits(text.strip().lower()))
+    assert match is not None  # its first group takes any text
+    number, unit = match.groups()
+    with _plan_errors():
+        value = parsing.parse_decimal(number, what=what, example=example)
+    return science.unit_to_km(value, "mi") if (unit or "").startswith("mi") else value
 
 
 def next_monday(today: date) -> date:
@@ -287,6 +299,11 @@ def build_request(
         else (defaults.long_run_day or "sun")
     )
     start = parse_date(raw.start) if raw.start is not None else next_monday(today)
+    if start > today + MAX_START_AHEAD:
+        raise PlanRequestError(
+            f"a plan starting {start.isoformat()} is too far ahead: start by "
+            f"{(today + MAX_START_AHEAD).isoformat()}"
+        )
     race_day = start + timedelta(weeks=weeks) - timedelta(days=1)
     if race_day < today:
         raise PlanRequestError(
@@ -352,20 +369,21 @@ def parse_plan_text(text: str, today: date, defaults: PlanDefaults | None = None
         name = _KEYS.get(key.lower().lstrip("-"))
         if name is None:
             raise PlanRequestError(
-                f"unknown option '{key}': use days, weekly, race, long, start, longest or units"
+                f"unknown option '{quote(key)}': use days, weekly, race, long, start, longest "
+                "or units"
             )
         if not value:
-            raise PlanRequestError(f"option '{key}=' needs a value, e.g. {key}=4")
+            raise PlanRequestError(f"option '{quote(key)}=' needs a value, e.g. {quote(key)}=4")
         options[name] = value
     if not positional:
         raise PlanRequestError("tell me the race and the weeks, e.g. /plan 10k 8weeks")
     if len(positional) == 1:
-        raise PlanRequestError(
-            f"how many weeks until your {positional[0]}? e.g. /plan {positional[0]} 8weeks"
-        )
+        race = quote(positional[0])
+        raise PlanRequestError(f"how many weeks until your {race}? e.g. /plan {race} 8weeks")
     if len(positional) > 3:
         raise PlanRequestError(
-            f"I did not understand '{' '.join(positional[3:])}': write e.g. /plan 10k 8weeks 4days"
+            f"I did not understand '{quote(' '.join(positional[3:]))}': write e.g. "
+            "/plan 10k 8weeks 4days"
         )
     options["distance"], options["weeks"] = positional[0], positional[1]
     if len(positional) == 3:

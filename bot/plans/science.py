@@ -190,16 +190,19 @@ def format_distance(km: float, units: Units = "km") -> str:
     return f"{text} {units}"
 
 
-_CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:\.\d+)?$")
+# ASCII digits only, and at most 3 of hours: '٣:٠٠' or a 5,000-digit hour is not a race time.
+_CLOCK = re.compile(r"(?:([0-9]{1,3}):)?([0-9]{1,2}):([0-9]{2})(?:\.[0-9]{1,3})?", re.ASCII)
+_QUOTED = 30  # characters of a refused time to echo
 
 
 def parse_clock(text: str) -> float:
     """'H:MM:SS' or 'MM:SS' to seconds; ValueError with the expected shape otherwise."""
-    match = _CLOCK.match(text.strip())
+    match = _CLOCK.fullmatch(text.strip())
+    shown = text.strip()[:_QUOTED]
     if not match:
-        raise ValueError(f"'{text}' is not a time: use H:MM:SS or MM:SS, e.g. 1:45:30 or 24:50")
+        raise ValueError(f"'{shown}' is not a time: use H:MM:SS or MM:SS, e.g. 1:45:30 or 24:50")
     hours = int(match.group(1) or 0)
     minutes, seconds = int(match.group(2)), int(match.group(3))
     if seconds >= 60 or (match.group(1) is not None and minutes >= 60):
-        raise ValueError(f"'{text}' is not a valid time: minutes and seconds run 00-59 (H:MM:SS)")
+        raise ValueError(f"'{shown}' is not a valid time: minutes and seconds run 00-59 (H:MM:SS)")
     return float(hours * 3600 + minutes * 60 + seconds)
