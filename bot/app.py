@@ -37,6 +37,7 @@ from bot.settings import Settings
 from bot.storage import migrate
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
+from bot.storage.user_files import UserFiles
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,12 @@ class Runtime:
     storage: SqlStorage
     coach: Coach
     model: LazyModel
+    files: UserFiles
 
     def files_dir(self, user: str) -> Path:
-        """Where the console writes a user's attachments (calendar, chart, JSON)."""
-        return self.settings.data_dir / "files" / user
+        """Where the console writes a user's attachments (calendar, chart, JSON): inside
+        data_dir/files whatever the user name, since ``--user`` is typed by whoever runs it."""
+        return self.files.dir_for(user)
 
 
 def configure_logging(settings: Settings) -> None:
@@ -80,6 +83,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     model = LazyModel(lambda: load_model(settings))
     try:
         storage = SqlStorage(engine, turns_kept=settings.conversation_turns_kept)
+        files = UserFiles(settings.data_dir)
         answers = AnswerPipeline(
             storage,
             KnowledgeIndex(load_entries()),
@@ -89,7 +93,14 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             max_tokens=settings.llm_max_tokens,
         )
         coach = Coach(storage, answer=answers, default_timezone=settings.default_timezone)
-        yield Runtime(settings=settings, engine=engine, storage=storage, coach=coach, model=model)
+        yield Runtime(
+            settings=settings,
+            engine=engine,
+            storage=storage,
+            coach=coach,
+            model=model,
+            files=files,
+        )
     finally:
         await model.close()
         engine.dispose()

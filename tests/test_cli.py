@@ -128,6 +128,19 @@ def test_ask_answers_through_the_coach_and_keeps_users_apart(
     assert "no plan yet" in run(capfdbinary, "ask", "/today", "--user", "ben")[1].decode()
 
 
+def test_a_user_name_never_leads_files_out_of_the_data_directory(
+    capfdbinary: pytest.CaptureFixture[bytes], isolated_settings: Path, tmp_path: Path
+) -> None:
+    before = {path for path in tmp_path.rglob("*") if not path.is_relative_to(isolated_settings)}
+    code, out, _ = run(capfdbinary, "ask", "/plan 10k 8weeks", "--user", "../../somewhere")
+    assert code == 0
+    after = {path for path in tmp_path.rglob("*") if not path.is_relative_to(isolated_settings)}
+    assert after == before
+    saved = list((isolated_settings / "files").rglob("*.ics"))
+    assert len(saved) == 1 and saved[0].parent.parent == isolated_settings / "files"
+    assert str(saved[0]) in out.decode().replace("\n", "")
+
+
 def test_chat_runs_commands_until_quit(
     capfdbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,7 +8,6 @@ their paths printed, since a terminal cannot show an attachment.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -17,10 +16,10 @@ from rich.markup import escape
 
 from bot.core.coach import Coach
 from bot.core.messages import IncomingMessage, OutgoingMessage
+from bot.storage.user_files import safe_name
 
 PLATFORM = "console"
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class ConsoleAdapter:
@@ -85,6 +84,6 @@ class ConsoleAdapter:
 
     def _save(self, filename: str, data: bytes) -> Path:
         self._files_dir.mkdir(parents=True, exist_ok=True)
-        path = self._files_dir / (_SAFE_NAME.sub("_", filename) or "file")
+        path = self._files_dir / safe_name(filename)
         path.write_bytes(data)
         return path

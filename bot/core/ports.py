@@ -200,6 +200,15 @@ class ReminderStore(Protocol):
         ...
 
 
+class FileStore(Protocol):
+    """Files a front end saved for a user outside the database (the console's calendars,
+    charts and JSON), so forgetting a user can remove them too."""
+
+    def forget_files(self, platform: str, platform_user_id: str) -> None:
+        """Delete every file saved for this user; nothing to do is not an error."""
+        ...
+
+
 class Sender(Protocol):
     """A front end's way to start a conversation (reminders), rather than answer one.
 
