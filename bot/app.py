@@ -27,13 +27,13 @@ from bot.core.answers import SYSTEM_PROMPT, AnswerPipeline
 from bot.core.coach import Coach, utc_now
 from bot.core.ports import ChatModel, Sender
 from bot.core.reminder_dispatch import ReminderDispatcher
-from bot.knowledge.base import load_entries
-from bot.knowledge.index import KnowledgeIndex
+from bot.knowledge.embedding import EmbeddingError
+from bot.knowledge.index import KnowledgeIndex, open_index
 from bot.llm.lazy import LazyModel
 from bot.llm.llama_cpp_backend import LlamaCppBackend
 from bot.llm.openai_backend import OpenAIBackend
 from bot.scheduling.scheduler import ReminderScheduler
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.storage import migrate
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
@@ -81,12 +81,14 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     migrate.upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     model = LazyModel(lambda: load_model(settings))
+    knowledge = None
     try:
+        knowledge = await asyncio.to_thread(knowledge_index, settings)
         storage = SqlStorage(engine, turns_kept=settings.conversation_turns_kept)
         files = UserFiles(settings.data_dir)
         answers = AnswerPipeline(
             storage,
-            KnowledgeIndex(load_entries()),
+            knowledge,
             model,
             clock=utc_now,
             default_timezone=settings.default_timezone,
@@ -103,7 +105,20 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         )
     finally:
         await model.close()
+        if knowledge is not None:
+            knowledge.close()
         engine.dispose()
+
+
+def knowledge_index(settings: Settings) -> KnowledgeIndex:
+    """Hybrid (BM25 + embeddings) when an embedding model is available, else BM25 alone."""
+    assert settings.cache_dir is not None  # the settings default it under data_dir
+    try:
+        return open_index(settings.cache_dir, settings.embedding_model_path)
+    except EmbeddingError as err:
+        raise SettingsError(
+            f"RUNCOACH_EMBEDDING_MODEL_PATH (embedding_model_path): {err}"
+        ) from None
 
 
 async def load_model(settings: Settings) -> ChatModel:

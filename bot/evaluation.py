@@ -7,6 +7,7 @@ groups that the answer contains (any alternative of a group, as a case-insensiti
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import tempfile
@@ -20,8 +21,8 @@ from bot.core.coach import Coach, utc_now
 from bot.core.intents import command_for
 from bot.core.messages import IncomingMessage
 from bot.core.ports import ChatModel
-from bot.knowledge.base import load_entries
-from bot.knowledge.index import KnowledgeIndex
+from bot.knowledge.index import open_index
+from bot.settings import Settings
 from bot.storage import migrate
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
@@ -72,28 +73,39 @@ def fact_score(answer: str, facts: Iterable[Iterable[str]]) -> float:
 
 @asynccontextmanager
 async def coach_answers(
-    model: ChatModel, *, max_tokens: int
+    model: ChatModel, *, max_tokens: int, cache_dir: Path | None = None
 ) -> AsyncIterator[Callable[[EvalQuestion], Awaitable[Answer]]]:
     """Answers as the coach gives them to a runner who asks first thing (no profile): plan and
     profile requests run as their commands, everything else goes through the answer pipeline,
-    on a throwaway database. The bench and the training gate both judge models through this."""
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/eval.db"
-        migrate.upgrade(url)
-        engine = create_engine(url)
-        storage = SqlStorage(engine)
-        pipeline = AnswerPipeline(
-            storage, KnowledgeIndex(load_entries()), model, clock=utc_now, max_tokens=max_tokens
-        )
-        coach = Coach(storage, answer=pipeline)
+    on a throwaway database. The bench and the training gate both judge models through this.
 
-        async def answer_of(question: EvalQuestion) -> Answer:
-            if command_for(question.question) is None:
-                return await pipeline.answer(None, question.question)
-            replies = await coach.handle(IncomingMessage("eval", question.id, question.question))
-            return Answer("\n".join(reply.text for reply in replies))
+    Retrieval is the bot's own (hybrid when the embedding model is installed), with the bot's
+    cache directory unless given, so the knowledge base is embedded once for both."""
+    cache = cache_dir or Settings().cache_dir
+    assert cache is not None  # the settings default it under data_dir
+    knowledge = await asyncio.to_thread(open_index, cache)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/eval.db"
+            migrate.upgrade(url)
+            engine = create_engine(url)
+            storage = SqlStorage(engine)
+            pipeline = AnswerPipeline(
+                storage, knowledge, model, clock=utc_now, max_tokens=max_tokens
+            )
+            coach = Coach(storage, answer=pipeline)
 
-        try:
-            yield answer_of
-        finally:
-            engine.dispose()
+            async def answer_of(question: EvalQuestion) -> Answer:
+                if command_for(question.question) is None:
+                    return await pipeline.answer(None, question.question)
+                replies = await coach.handle(
+                    IncomingMessage("eval", question.id, question.question)
+                )
+                return Answer("\n".join(reply.text for reply in replies))
+
+            try:
+                yield answer_of
+            finally:
+                engine.dispose()
+    finally:
+        knowledge.close()

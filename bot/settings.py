@@ -63,6 +63,10 @@ class Settings(BaseSettings):
         repr=False,
     )
     model_path: Path | None = Field(None, description="the path of a GGUF model file")
+    cache_dir: Path | None = Field(None, description="a directory path")
+    embedding_model_path: Path | None = Field(
+        None, description="the path of a GGUF sentence-embedding model file"
+    )
     llm_url: str | None = Field(None, description="an http(s) URL of an OpenAI-compatible server")
     llm_model: str = Field(
         "runcoach", description="the model name to ask an OpenAI-compatible server for"
@@ -121,7 +125,7 @@ class Settings(BaseSettings):
     def _upper_case_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("data_dir", "model_path")
+    @field_validator("data_dir", "model_path", "cache_dir", "embedding_model_path")
     @classmethod
     def _expand_user(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser()
@@ -174,9 +178,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
-        """The database follows the data directory unless given: one volume holds everything."""
+        """The database and the cache follow the data directory unless given: one volume holds
+        everything."""
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'runcoach.db').resolve()}"
+        if self.cache_dir is None:
+            self.cache_dir = self.data_dir / "cache"
         return self
 
 
