@@ -66,6 +66,11 @@ _PACE = re.compile(
     r"\bpaces?\b|\bpacing\b|\bhow fast\b|\bspeed\b|\bmin(?:ute)?s? ?(?:per|/) ?(?:km|k|mile|mi)\b"
     r"|/km\b|/mi\b|\bzones?\b"
 )
+_MY_PACE = re.compile(
+    r"\bmy\s+(?:\w+\s+){0,2}(?:paces?|zones?|speeds?)\b|\b(?:paces?|zones?)\s+(?:for|of|on|in)\s+my\b"
+    r"|\bhow fast (?:should|do|am|must) i\b|\bwhat (?:pace|speed) (?:should|do|am|must|will) i\b"
+)
+_PACE_VERB = re.compile(r"\bhow (?:do|should|would|can|to) (?:i |you )?pace\b|\bpacing strategy\b")
 ZONES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("race", re.compile(r"\b(?:race|goal|target)[\s-]pace\b|\brace day pace\b")),
     ("marathon", re.compile(r"\bmarathon[\s-]pace\b|\bmp\b|\bm[\s-]pace\b")),
@@ -204,7 +209,7 @@ def _read(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
         return PlanQuestion("race", days, units=units)
     if _PREDICTION.search(t) and (personal or "race" in t):
         return PlanQuestion("prediction", days, units=units)
-    if _PACE.search(t) and (personal or zone) and not _numbers_given(t):
+    if _paces_asked(t, zone, personal) and not _numbers_given(t):
         if days and not zone:
             return PlanQuestion("workout", days, units=units)
         return PlanQuestion("paces", days, zone, units=units)
@@ -259,6 +264,16 @@ def follow_up(current: PlanQuestion | None, previous: PlanQuestion | None) -> Pl
         zone=current.zone or previous.zone,
         units=current.units or previous.units,
     )
+
+
+def _paces_asked(t: str, zone: str | None, personal: bool) -> bool:
+    """'what pace are my tempo runs', 'my paces?', 'how fast should i run intervals'; not 'how
+    do i pace my first half', which asks how to pace a race (the knowledge base's job)."""
+    if _PACE_VERB.search(t):
+        return False
+    if _MY_PACE.search(t):
+        return True
+    return bool(_PACE.search(t) and zone and (personal or zone != "long"))
 
 
 def _about_the_whole_plan(previous: PlanQuestion, current: PlanQuestion) -> bool:

@@ -16,7 +16,7 @@ from bot.core.when import find_days
 from bot.plans.model import Units
 
 _DONE = re.compile(
-    r"\b(?:did|done|ran|run|finished|completed|smashed|knocked out|nailed|got in|got out"
+    r"\b(?:did|done|ran|finished|completed|smashed|knocked out|nailed|got in|got out"
     r"|went (?:for|out)|managed|logged|jogged|crushed|killed|survived|struggled through)\b"
 )
 _NOT_DONE = re.compile(

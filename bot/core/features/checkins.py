@@ -19,6 +19,7 @@ from bot.core.messages import OutgoingFile, OutgoingMessage
 from bot.core.ports import CheckInRecord, PlanRecord, UserRecord
 from bot.core.red_flags import red_flags, safety_advice
 from bot.plans import progress as adherence
+from bot.plans import science
 from bot.plans.adapt import VDOT_STEP, Adaptation, CheckIn, Status, adapt
 from bot.plans.model import days_of
 
@@ -50,7 +51,12 @@ async def check_in(ctx: Context, details: str, *, status: Status) -> list[Outgoi
         today,
         since=date.fromisoformat(eased) if eased else None,
     )
-    return _adapted(ctx, user, record, result, parsed.note, f"{parsed.day:%a %d %b}")
+    run = (
+        f" ({science.format_distance(parsed.distance_km, units)})"
+        if parsed.distance_km is not None
+        else ""
+    )
+    return _adapted(ctx, user, record, result, parsed.note, f"{parsed.day:%a %d %b}{run}")
 
 
 def _adapted(
@@ -61,6 +67,8 @@ def _adapted(
         return reply(f"{safety_advice(red_flags(note))} {result.reason}")
     logged = f"Logged for {day}."
     if result.plan is None:
+        if result.rule == "carry_on" and result.reason == "logged":
+            return reply(f"{logged} Nice work!")
         return reply(f"{logged} {sentence(result.reason)}")
     if result.plan == record.plan:
         return reply(f"{logged} {sentence(result.reason)} Your plan already allows for it.")

@@ -1,0 +1,111 @@
+"""Free text a coach answers from what it knows of the runner, before any knowledge lookup:
+small talk, a run told in words, and questions about their own plan.
+
+Each is an understander for the coach's chain: it replies when it understands the message and
+returns None otherwise. Plan questions and their answers are kept as conversation turns, so a
+follow-up ("and the day after?") is read against the question before it, by whichever process
+gets it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.core import plan_questions, run_reports, smalltalk
+from bot.core.checkins import actions_for
+from bot.core.features.checkins import check_in
+from bot.core.features.context import Context
+from bot.core.features.shared import plan_of, reply
+from bot.core.messages import OutgoingMessage
+from bot.core.plan_answers import PlanView, answer, plan_start
+from bot.core.plan_questions import PlanQuestion
+from bot.core.ports import UserRecord
+from bot.core.red_flags import red_flags, safety_advice
+from bot.plans.adapt import Status
+from bot.plans.model import days_of
+from bot.plans.workouts import describe_day
+
+_CHECK_IN_STATUS: dict[str, Status] = {
+    "done": "done",
+    "skip": "skipped",
+    "hard": "hard",
+    "niggle": "niggle",
+}
+
+
+async def small_talk(ctx: Context, text: str) -> list[OutgoingMessage] | None:
+    kind = smalltalk.kind_of(text)
+    if kind is None:
+        return None
+    user = ctx.find_user()
+    today_line = None
+    record = ctx.active_plan(user)
+    if kind == "greeting" and record is not None:
+        today = ctx.local_date(user)
+        day = days_of(plan_of(record)).get(today.isoformat())
+        if day is not None:
+            today_line = f"Today: {describe_day(day, record.units)}."
+    return reply(smalltalk.reply_to(kind, ctx.message.display_name, today_line))
+
+
+async def run_report(ctx: Context, text: str) -> list[OutgoingMessage] | None:
+    """ "did 8k this morning, legs heavy" is the day's check-in, through the check-in handler."""
+    user = ctx.find_user()
+    record = ctx.active_plan(user)
+    units = record.units if record else "km"
+    report = run_reports.read(text, ctx.local_date(user), units)
+    if report is None:
+        return None
+    if record is None:
+        return reply(
+            "Nice run! Build a plan with /plan 10k 8weeks and I'll log runs like that against it "
+            "and adapt the plan to how they went."
+        )
+    day = days_of(plan_of(record)).get(report.day.isoformat())
+    if day is not None and day["kind"] == "rest" and report.status != "skip":
+        return reply(
+            f"Nice one! {report.day:%A %d %b} was a rest day in your plan, so there's nothing to "
+            "check in; an extra easy run now and then is fine, but rest days are where you absorb "
+            "the training."
+        )
+    distance = f" {report.distance_km:g}km" if report.distance_km is not None else ""
+    details = f"{report.day.isoformat()}{distance} {report.note}"
+    return await check_in(ctx, details, status=_CHECK_IN_STATUS[report.status])
+
+
+async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None:
+    """A question about the runner's own training, answered from their stored plan."""
+    user = ctx.find_user()
+    record = ctx.active_plan(user)
+    today = ctx.local_date(user)
+    plan = plan_of(record) if record else None
+    start = plan_start(plan) if plan else None
+    question = plan_questions.read(text, today, start)
+    if question is None:
+        return None
+    if question.subject is None or question.elliptical:
+        question = plan_questions.follow_up(question, _previous(ctx, user, today, start))
+        if question is None or question.subject is None:
+            return None
+    reply_ = answer(question, PlanView(plan, record.units if record else "km", today))
+    body = reply_.text
+    if flags := red_flags(text):
+        body = f"{safety_advice(flags)}\n\n{body}"
+    if user is not None and record is not None:
+        ctx.storage.add_turn(user.id, "user", text)
+        ctx.storage.add_turn(user.id, "assistant", body)
+    actions = () if reply_.check_in_day is None else actions_for(reply_.check_in_day)
+    return [OutgoingMessage(text=body, actions=actions)]
+
+
+def _previous(
+    ctx: Context, user: UserRecord | None, today: date, start: date | None
+) -> PlanQuestion | None:
+    """The runner's last question, read as a plan question if it was one."""
+    if user is None:
+        return None
+    turns = ctx.storage.recent_turns(user.id, 2)
+    last = next((turn.text for turn in reversed(turns) if turn.role == "user"), None)
+    if last is None:
+        return None
+    return plan_questions.follow_up(plan_questions.read(last, today, start), None)
