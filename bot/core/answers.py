@@ -5,10 +5,13 @@ A 135M-parameter model cannot be trusted with facts, so it is never the only lin
 1. Red flags (chest pain, fainting, worsening pain) get safety advice first, whatever follows.
 2. Numeric questions (paces, conversions, predictions) are answered by exact calculators.
 3. Everything else is answered from the vetted knowledge base: the best entries are retrieved
-   (BM25), the model is asked to answer from them, the runner's profile and today's workout, and
+   (BM25 and sentence embeddings, fused), and a weak or ambiguous match says so and names the
+   closest topics instead of showing an entry about something else. When drafting is on, the
+   model is asked to answer from the best entry, the runner's profile and today's workout, and
    its answer is shown only if it passes the grounding checks (``grounding.py``). Otherwise the
    runner gets the best entry itself, which is always correct, only less conversational.
-4. "sources?" lists what the last answer came from.
+4. A short follow-up ("how often?", "what about in winter?") is read with the question before it.
+5. "sources?" lists what the last answer came from.
 
 A better model (another GGUF, or a server) passes the checks more often and so answers more
 conversationally, with no code change. Plan requests and profile facts in plain words never get
@@ -43,13 +46,30 @@ SYSTEM_PROMPT = (
     "to four short sentences, using only the facts in the coach's notes below the question. "
     "Copy every number exactly as the notes write it. Do not repeat the notes' titles."
 )
-RUNNER_UP_SHARE = 0.8  # a second entry this close to the best is shown with it
+RUNNER_UP_SHARE = 0.8  # a second entry this close to the best may be shown with it...
+SAME_TOPIC = 0.55  # ...when the two entries are about the same thing (embedding similarity)
+# How sure a match is, by the question's embedding similarity to the best entry: at or above
+# SURE the entry answers; between UNSURE and SURE the coach says it is not sure and names the
+# closest topics; below UNSURE the question is not one it has notes on. Tuned on the dev splits
+# of tests/eval (retrieval.jsonl, conversations.jsonl); bench/answer_eval.py prints the effect.
+SURE = 0.45
+UNSURE = 0.30
+SAFETY_TOPIC = "red-flags"  # the knowledge base's emergency entries
+FOLLOW_UP_WORDS = 4  # a message this short that leans on the last one ("how often?")
 HISTORY_TURNS = 2
 HISTORY_CHARS = 300
 CALCULATOR_SOURCE = "exact calculation (Daniels' VDOT formula, Riegel's formula, unit conversion)"
 NO_NOTES = (
-    "I don't have vetted notes on that, so I won't guess. I can help with training, workouts, "
-    "pacing, racing, nutrition, injuries, recovery and gear; try /help for commands."
+    "That's not something I can help with: I'm a running coach, so I only answer questions about "
+    "running (training, pacing, races, fuelling, recovery, gear) and I won't guess. Try /help "
+    "for what I can do."
+)
+UNSURE_LEAD = "I'm not sure I have notes on exactly that. The closest topics I know: {topics}."
+UNSURE_TAIL = "Ask about one of those, or say a bit more about what you want to know."
+_LEANS_ON_LAST = re.compile(
+    r"^\W*(?:and|also|what about|how about|and what about|same for|but|so|then|ok and|what if)\b"
+    r"|^\W*(?:how (?:often|long|much|many|far|fast)|why|when|really|like what|such as)\W*$",
+    re.IGNORECASE,
 )
 _SOURCES_REQUEST = re.compile(
     r"^\W*(what are (your|the) )?(sources?|references?|citations?|where (did|does) (you|that|"
@@ -61,12 +81,16 @@ _SOURCES_REQUEST = re.compile(
 class Searcher(Protocol):
     def search(self, query: str, k: int = 3) -> list[Hit]: ...
 
+    def similarity(self, a: str, b: str) -> float | None: ...
+
 
 @dataclass(frozen=True)
 class Answer:
     text: str
     sources: tuple[str, ...] = ()  # one line per source, as "sources?" lists them
     from_model: bool = False
+    drafted: bool = False  # the model was asked (and the runner waited for it)
+    refused: bool = False  # nothing the coach knows about: nothing worth remembering either
 
 
 class AnswerPipeline:
@@ -81,6 +105,7 @@ class AnswerPipeline:
         clock: Callable[[], datetime],
         default_timezone: str = "UTC",
         max_tokens: int = 220,
+        drafts: bool = True,
     ) -> None:
         self._storage = storage
         self._knowledge = knowledge
@@ -88,6 +113,10 @@ class AnswerPipeline:
         self._clock = clock
         self._default_tz = default_timezone
         self._max_tokens = max_tokens
+        # Whether the model drafts answers at all: the bundled base model's drafts pass the
+        # grounding checks for about 3% of questions and each costs the runner seconds, so the
+        # bot turns this on only for a model that earns it (``llm_drafts``).
+        self._drafts = drafts
         # What each user's last answer came from, for "sources?". Kept in memory: losing it on
         # a restart costs one "I don't remember", and it keeps no extra rows about anyone.
         self._last_sources: dict[int, tuple[str, ...]] = {}
@@ -96,7 +125,7 @@ class AnswerPipeline:
         if _SOURCES_REQUEST.match(text):
             return self._sources_reply(user)
         answer = await self.answer(user, text)
-        if user is not None:
+        if user is not None and not answer.refused:
             self._storage.add_turn(user.id, "user", text)
             self._storage.add_turn(user.id, "assistant", answer.text)
             self._last_sources[user.id] = answer.sources
@@ -110,22 +139,70 @@ class AnswerPipeline:
         return answer
 
     async def _answer(self, user: UserRecord | None, text: str) -> Answer:
-        numeric = answer_numeric(text)
+        numeric = answer_numeric(text) or self._numeric_follow_up(user, text)
         if numeric is not None:
             return Answer(numeric, (CALCULATOR_SOURCE,))
-        hits = self._knowledge.search(text, k=3)
-        if not hits:
-            return Answer(NO_NOTES)
+        hits = _safety_last(self._search(user, text), text)
+        sureness = _sureness(hits)
+        if sureness == "none":
+            return Answer(NO_NOTES, refused=True)
+        if sureness == "unsure":
+            topics = ", ".join(hit.entry.title.lower() for hit in hits[:3])
+            sources = tuple(_cite(hit.entry) for hit in hits[:3])
+            return Answer(f"{UNSURE_LEAD.format(topics=topics)} {UNSURE_TAIL}", sources)
         # The model drafts from the best entry alone: every extra entry costs time to first
         # token (about 0.4 s each on 2 cores) and gives a small model more to confuse. A close
-        # runner-up is shown after the draft as it is written, just as after the best entry:
-        # the question was ambiguous, and the runner-up is often the one that answers it.
-        best, *others = _worth_showing(hits)
+        # runner-up about the same thing is shown after the answer as it is written: the
+        # question was ambiguous between them, and the runner-up is often the one that answers.
+        best, *others = self._worth_showing(hits)
         sources = tuple(_cite(entry) for entry in (best, *others))
+        if not self._drafts or self._model is None:
+            return Answer(_followed_by(best.body, others), sources)
         drafted = await self._draft(user, text, [best])
         if drafted is not None:
-            return Answer(_followed_by(drafted, others), sources, from_model=True)
-        return Answer(_followed_by(best.body, others), sources)
+            return Answer(_followed_by(drafted, others), sources, from_model=True, drafted=True)
+        return Answer(_followed_by(best.body, others), sources, drafted=True)
+
+    def _last_question(self, user: UserRecord) -> str | None:
+        turns = self._storage.recent_turns(user.id, 2)
+        return next((turn.text for turn in reversed(turns) if turn.role == "user"), None)
+
+    def _numeric_follow_up(self, user: UserRecord | None, text: str) -> str | None:
+        """'what pace for a sub 50 10k' then 'and for a 1:50 half?': the same calculation,
+        with the new numbers."""
+        if user is None or not _LEANS_ON_LAST.match(text):
+            return None
+        last = self._last_question(user)
+        if last is None or answer_numeric(last) is None:
+            return None
+        asked = " ".join(word for word in last.split() if not re.search(r"\d", word))
+        return answer_numeric(f"{asked} {text}")
+
+    def _search(self, user: UserRecord | None, text: str) -> list[Hit]:
+        """A follow-up ("how often?", "and in winter?") is searched with the question it
+        follows, which is what it means; a short message that matches nothing well on its own
+        is tried that way too. A question that stands alone is searched alone."""
+        leans = bool(_LEANS_ON_LAST.match(text))
+        hits = [] if leans else self._knowledge.search(text, k=3)
+        short = len(re.findall(r"\w+", text)) <= FOLLOW_UP_WORDS
+        if user is None or not (leans or (short and _sureness(hits) != "sure")):
+            return hits
+        last = self._last_question(user)
+        if last is None:
+            return hits or self._knowledge.search(text, k=3)
+        joined = self._knowledge.search(f"{last} {text}", k=3)
+        return joined if leans or _sureness(joined) == "sure" else hits
+
+    def _worth_showing(self, hits: Sequence[Hit]) -> list[Entry]:
+        """The best entry; and the runner-up when it scored almost as well and is about the same
+        thing, since the question was then ambiguous between the two."""
+        best = hits[0]
+        close = [hit.entry for hit in hits[1:2] if hit.score >= RUNNER_UP_SHARE * best.score]
+        return [best.entry, *(entry for entry in close if self._same_topic(best.entry, entry))]
+
+    def _same_topic(self, a: Entry, b: Entry) -> bool:
+        similarity = self._knowledge.similarity(a.body, b.body)
+        return similarity is None or similarity >= SAME_TOPIC
 
     async def _draft(self, user: UserRecord | None, text: str, entries: list[Entry]) -> str | None:
         """The model's answer if it passes the grounding checks, else None."""
@@ -200,11 +277,31 @@ def _cite(entry: Entry) -> str:
     return f'"{entry.title}" ({entry.source})'
 
 
-def _worth_showing(hits: Sequence[Hit]) -> list[Entry]:
-    """The best entry; and the runner-up when it scored almost as well, since the question was
-    then ambiguous between the two."""
-    close = [hit for hit in hits[1:2] if hit.score >= RUNNER_UP_SHARE * hits[0].score]
-    return [hits[0].entry, *(hit.entry for hit in close)]
+def _safety_last(hits: list[Hit], text: str) -> list[Hit]:
+    """Emergency entries ("call 112") answer only a message that describes a red flag: for
+    "is it normal to be out of breath on every run?" the close everyday entry leads instead,
+    and an emergency entry is never appended as a runner-up to such a question."""
+    if red_flags(text) or not hits:
+        return hits
+    everyday = [hit for hit in hits if hit.entry.topic != SAFETY_TOPIC]
+    if hits[0].entry.topic != SAFETY_TOPIC:
+        return everyday
+    if everyday and everyday[0].score >= RUNNER_UP_SHARE * hits[0].score:
+        return everyday
+    return hits[:1]
+
+
+def _sureness(hits: Sequence[Hit]) -> str:
+    """'sure', 'unsure' or 'none' for the best match. Without embeddings (a plain install), any
+    lexical match counts as sure, as it always did."""
+    if not hits:
+        return "none"
+    cosine = hits[0].cosine
+    if cosine is None:
+        return "sure"
+    if cosine >= SURE:
+        return "sure"
+    return "unsure" if cosine >= UNSURE else "none"
 
 
 def _followed_by(lead: str, others: Sequence[Entry]) -> str:
