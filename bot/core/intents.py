@@ -30,8 +30,8 @@ _RACES = (
 )
 _RACE = "(?:" + "|".join(pattern for pattern, _ in _RACES) + ")"
 _QUESTION = re.compile(
-    r"^\s*(?:how|what|what's|whats|why|when|which|where|who|is|are|am|does|do|did|should|shall"
-    r"|isn't|has|have|can i|could i|would it|will it|will i|would i)\b"
+    r"^\s*(?:how|what|what's|whats|why|when|which|where|who|is|are|am|does|do|should|shall"
+    r"|did (?:i|you|we|it|my|the)|isn't|has|have|can i|could i|would it|will it|will i|would i)\b"
 )
 _FILLER = re.compile(r"^(?:(?:hey|hi|hello|ok|okay|so|coach|please)\b[\s,!]*)+|[\s,]*\bplease\b")
 
@@ -120,6 +120,7 @@ _TRAIN_FOR = re.compile(
     rf"(?:(?:a|an|my|the|first)\s+)*{_RACE}\b"
 )
 _WEEKS = re.compile(rf"\b{_N}[\s-]?(?:weeks?|wks?)\b")
+_START = re.compile(r"\b(?:start\w*|from|beginning|on)\s+(?:on\s+)?(\d{4}-\d{2}-\d{2})\b")
 _MONTHS = re.compile(rf"\b{_N}[\s-]?months?\b")
 _DAYS = re.compile(rf"\b{_N}\s*(?:days|runs|times|x)\s*(?:a|per|each|every|/)?\s*(?:week|wk)?\b")
 _VOLUME = re.compile(r"\b(\d+(?:\.\d+)?)\s*(km|kms|k|mi|miles?)\s*(?:a|per|each|every|/)\s*week")
@@ -142,11 +143,13 @@ def _plan(lowered: str) -> Invocation | None:
     days = _DAYS.search(lowered)
     volume = _VOLUME.search(lowered)
     unit = "mi" if volume and volume.group(2).startswith("mi") else ""
+    start = _START.search(lowered)
     args = PlanArgs(
         distance=race,
         weeks=str(weeks) if weeks else None,  # without them, the handler asks how many
         days=str(_number(days.group(1))) if days else None,
         weekly_km=volume.group(1) + unit if volume else None,
+        start=start.group(1) if start else None,
     )
     return Invocation("plan", args)
 
@@ -169,9 +172,21 @@ _PROFILE_FILLER = frozenset(
         "is", "are", "on", "a", "an", "the", "at", "moment", "these", "days", "so", "far", "just",
         "been", "have", "got", "recently", "ran", "did", "race", "raced", "pb", "pr", "personal",
         "best", "last", "weekend", "month", "year", "fyi", "btw", "for", "info", "note", "that",
-        "it", "was", "week", "per", "each", "every",
+        "it", "was", "week", "per", "each", "every", "over", "back", "in", "ago", "of", "with",
+        "like", "maybe", "or", "time", "recent", "weekly", "mostly", "this", "a", "couple",
+        "few", "weeks", "months", "runs", "times", "days", "spread", "across", "hi", "hey",
+        "coach", "fyi", "also", "plus", "then", "too", "as", "well", "ok", "okay", "so", "yeah",
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december", "spring", "summer", "autumn", "fall", "winter",
     }
 )  # fmt: skip
+
+
+def profile_facts(text: str) -> str | None:
+    """The message itself when it also states profile facts ("I run 38k a week ... make me a
+    half plan"): the plan should start from them, and they belong in the profile."""
+    cleaned = _clean(text)
+    return cleaned if fact_spans(cleaned) else None
 
 
 def _profile(cleaned: str) -> Invocation | None:

@@ -131,6 +131,8 @@ def answer(question: PlanQuestion, view: PlanView) -> PlanReply:
         return PlanReply(_long(plan, question.days, view.today, units))
     if subject == "total":
         return PlanReply(_total(plan, question.days, view.today, units))
+    if subject == "first":
+        return PlanReply(_first_workout(plan, view.today, units))
     if subject == "kind":
         return PlanReply(_next_of_kind(plan, question.zone or "easy", view.today, units))
     return PlanReply(_workouts(plan, question.days, view.today, units))
@@ -302,7 +304,11 @@ def _race(plan: Plan, today: date, units: Units) -> str:
         if week is not None
         else f" Your plan starts {plan_start(plan):%A %d %b}."
     )
-    return f"Your {label} is on {race:%A %d %B %Y}: {away}{where} {_prediction(plan, units)}"
+    race_line = describe_day(days_of(plan)[race.isoformat()], units)
+    return (
+        f"Your {label} is on {race:%A %d %B %Y}: {away}{where} {race_line}. "
+        f"{_prediction(plan, units)}"
+    )
 
 
 def _prediction(plan: Plan, units: Units) -> str:
@@ -310,11 +316,17 @@ def _prediction(plan: Plan, units: Units) -> str:
     athlete = plan["athlete"]
     label = RACE_LABEL[plan["race"]["name"]]
     if predicted is None or athlete.get("vdot_source") != "recent_race":
+        race_day_pace = days_of(plan)[plan["race"]["date"]].get("pace_s_per_km")
+        start = (
+            f" Your plan's race pace is an estimate: start at about "
+            f"{science.format_pace(race_day_pace[0], units)} and run by feel."
+            if race_day_pace
+            else ""
+        )
         return (
             f"I can't predict your {label} time yet: your paces are estimates from your weekly "
-            "volume. Add a recent race result (e.g. /profile race=10k=50:00), then /plan again, "
-            "for "
-            "a prediction and exact paces."
+            f"volume.{start} Add a recent race result (e.g. /profile race=10k=50:00), then /plan "
+            "again, for a prediction and exact paces."
         )
     pace = predicted / plan["race"]["distance_km"]
     return (
@@ -408,10 +420,10 @@ def _move(plan: Plan, question: PlanQuestion, today: date, units: Units) -> str:
     clash = clash or (_hard_neighbour(kinds, source) if there["kind"] in HARD_KINDS else None)
     what = f"{source:%A}'s {describe_day(moving, units)}"
     if clash is not None:
-        first, second = clash
+        first, second = (f"{d:%A}'s {_KIND_NAME.get(kinds[d], 'session')}" for d in clash)
         return (
             f"Better not: moving {what} to {target:%A %d %b} puts two hard days in a row "
-            f"({first:%A} and {second:%A}), and hard days need an easy day or rest between them. "
+            f"({first}, then {second}), and hard days need an easy day or rest between them. "
             + _alternative(all_days, source, moving, units)
         )
     swap = (

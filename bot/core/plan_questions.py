@@ -19,7 +19,7 @@ from bot.core.when import Days, find_days, week_of
 
 Subject = Literal[
     "workout", "long", "total", "race", "prediction", "paces", "should_run", "move", "overview",
-    "kind",
+    "kind", "first",
 ]  # fmt: skip
 Condition = Literal["tired", "sore", "pain", "ill", "busy", "weather", "none"]
 
@@ -60,15 +60,19 @@ _RACE_WHEN = re.compile(
 _PREDICTION = re.compile(
     r"\b(?:predict\w*|finish(?:ing)? time|goal time|target time|expected time|projected"
     r"|what time (?:will|could|can|should|might|would) i|how fast (?:will|could|can|should|might) i"
-    r"|race pace|goal pace|target pace|what (?:will|would|could) i (?:run|finish|get))\b"
+    r"|race pace|goal pace|target pace|what (?:will|would|could) i (?:run|finish|get)"
+    r"|what time (?:do you think|d'you think|would you say)? ?i(?:'ll| will| can| could| would)?"
+    r"|on track for|(?:time|pace) am i on|what am i on for|what (?:could|can) i (?:do|run|get))\b"
 )
 _PACE = re.compile(
-    r"\bpaces?\b|\bpacing\b|\bhow fast\b|\bspeed\b|\bmin(?:ute)?s? ?(?:per|/) ?(?:km|k|mile|mi)\b"
-    r"|/km\b|/mi\b|\bzones?\b"
+    r"\bpaces?\b|\bpacing\b|\bhow (?:fast|slow|quick|quickly|slowly)\b|\bspeed\b"
+    r"|\bmin(?:ute)?s? ?(?:per|/) ?(?:km|k|mile|mi)\b|/km\b|/mi\b|\bzones?\b"
 )
 _MY_PACE = re.compile(
     r"\bmy\s+(?:\w+\s+){0,2}(?:paces?|zones?|speeds?)\b|\b(?:paces?|zones?)\s+(?:for|of|on|in)\s+my\b"
-    r"|\bhow fast (?:should|do|am|must) i\b|\bwhat (?:pace|speed) (?:should|do|am|must|will) i\b"
+    r"|\bhow (?:fast|slow|quick) (?:should|do|am|must) i\b"
+    r"|\bwhat (?:pace|speed) (?:should|do|am|must|will) i\b"
+    r"|\bhow (?:fast|slow|quick) (?:are|is|should) my\b"
 )
 _PACE_VERB = re.compile(r"\bhow (?:do|should|would|can|to) (?:i |you )?pace\b|\bpacing strategy\b")
 ZONES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -97,7 +101,8 @@ _SHOULD = re.compile(
     r"\b(?:to )?(?:run|skip|train|miss|rest|go)\b"
     r"|\b(?:skip|miss|bail on|ditch) (?:today|tomorrow|it|my|the|this|tonight)\b"
     r"|\bdo i have to\b|\bok to (?:run|skip|train)\b|\brun or rest\b|\brest or run\b"
-    r"|\btake (?:a|the) day off\b"
+    r"|\btake (?:a|the) day off\b|\b(?:run|train|go) (?:today |tomorrow |tonight )?or not\b"
+    r"|\bor (?:rest|skip)\b|\b(?:still|even) (?:do|run) (?:it|the|my)\b"
 )
 _CONDITIONS: tuple[tuple[Condition, re.Pattern[str]], ...] = (
     (
@@ -149,6 +154,20 @@ _MOVE = re.compile(
     r"|\binstead\b|\brather than\b|\bin place of\b"
 )
 _INSTEAD_OF = re.compile(r"\b(?:instead of|rather than|in place of)\b")
+# Asking what the plan holds for a day, as opposed to asking something else that names a day
+# ("it'll be 31 degrees for my run tomorrow, how much slower should i go?").
+_WORKOUT_ASKED = re.compile(
+    r"\b(?:wh?at'?s?|wot'?s?|which)\b[^?.!]{0,25}\b(?:on|up|planned|scheduled|due|running"
+    r"|doing|run|runs|workout|session|training|have|got|in store|the plan|my plan)\b"
+    r"|\b(?:am|are|do|have|is) (?:i|we|there)\b[^?.!]{0,20}\b(?:run|running|training|workout"
+    r"|session|rest|off|anything)\b|\brest day\b|\bday off\b"
+    r"|\b(?:my|the) (?:run|runs|workout|workouts|session|sessions|training|plan)\b"
+    r"[^?.!]{0,20}\b(?:for|on|this|next|tomorrow|today|tonight)\b"
+    r"|\b(?:how (?:far|long|many (?:km|kms|miles|k))|how much)\b[^?.!]{0,20}"
+    r"\b(?:run|running|i|my)\b"
+)
+_TODAY_WORD = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b")
+_FIRST_RUN = re.compile(r"\b(?:my|the) first (?:run|workout|session|training day|day)\b")
 _JOINT = re.compile(r"\b(?:to|on|onto|until|till|for|with|and)\b")
 _OVERVIEW = re.compile(
     r"\b(?:show|see|send|view|what(?:'s| is)|whats|give me|remind me of)\b[^?.!]{0,20}"
@@ -201,16 +220,20 @@ def _read(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
     zone = next((name for name, pattern in ZONES if pattern.search(t)), None)
     condition = next((name for name, pattern in _CONDITIONS if pattern.search(t)), None)
 
-    if _SHOULD.search(t) and (personal or days):
-        return PlanQuestion("should_run", days, zone, condition or "none", units=units)
     if _MOVE.search(t) and (personal or days) and (move := _move(t, today, plan_start)):
         return move
+    if _SHOULD.search(t) and (personal or days):
+        if _TODAY_WORD.search(t):
+            days = find_days("today", today)
+        return PlanQuestion("should_run", days, zone, condition or "none", units=units)
     if _RACE_WHEN.search(t):
         return PlanQuestion("race", days, units=units)
     if _PREDICTION.search(t) and (personal or "race" in t):
         return PlanQuestion("prediction", days, units=units)
+    if _FIRST_RUN.search(t):
+        return PlanQuestion("first", units=units)
     if _paces_asked(t, zone, personal) and not _numbers_given(t):
-        if days and not zone:
+        if days:
             return PlanQuestion("workout", days, units=units)
         return PlanQuestion("paces", days, zone, units=units)
     if _LONG.search(t) and (personal or days) and not _HOW_TO.search(t):
@@ -224,7 +247,7 @@ def _read(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
     if days is not None:
         if _FOLLOW_UP.search(t) or (len(t.split()) <= 3 and not _PLANNED.search(t)):
             return PlanQuestion(None, days, zone, units=units)
-        if personal or _ASKING.search(t) or _PLANNED.search(t):
+        if _WORKOUT_ASKED.search(t) or (len(t.split()) <= 3 and _ASKING.search(t)):
             return PlanQuestion("workout", days, units=units)
         return None
     if zone in _KIND_OF_ZONE and personal and _ASKING.search(t) and _next_session_asked(t):

@@ -11,7 +11,9 @@ import re
 
 _PATTERNS: tuple[tuple[str, str], ...] = (
     (
-        r"chest\s*(pain|pressure|tight|hurt|ache)|(pain|pressure|tight\w*)\s+(in|on)\s+(my\s+)?chest",
+        r"chest\s*(pain|pressure|tight|hurt|ache)|(pain|pressure|tight\w*)\s+(in|on)\s+(my\s+)?chest"
+        r"|(squeez\w*|crush\w*|tight\w*|pressure|heavy|heaviness)\b[^.?!]{0,25}\b(in|on|across)\s+"
+        r"(my\s+|the\s+)?chest\b(?!\s*strap)",
         "chest pain or pressure",
     ),
     (r"faint|pass(ed)?\s*out|black(ed)?\s*out|collaps|lost consciousness", "fainting"),

@@ -32,15 +32,30 @@ _DISTANCE = re.compile(
 )
 _SKIPPED = re.compile(
     r"\b(?:skipped|missed|didn't run|did not run|couldn't run|no run|bailed"
-    r"|took (?:a|the) day off)\b"
+    r"|took (?:a|the) day off|didn't (?:make it|get) out|couldn't (?:make it|get) out"
+    r"|didn't get (?:my|the|a) run in|never made it out)\b"
+)
+_ILL = re.compile(
+    r"\b(?:(?:i'm|im|i am|been|feeling|feel|got|have|caught|came down with|down with|in bed with)"
+    r"\s+(?:(?:so|really|a bit|quite|pretty|very|a|the)\s+)*(?:sick|ill|unwell|poorly|flu|the flu"
+    r"|a cold|covid|a fever|a temperature|a stomach bug|a bug|a virus|food poisoning))\b"
 )
 _HARD = re.compile(
     r"\b(?:too hard|way too hard|brutal|struggled|couldn't (?:hit|keep|finish|hold)|died"
     r"|blew up|destroyed|wrecked|really tough|so hard|exhausting|exhausted|killed me)\b"
 )
+_BODY_PART = (
+    r"(?:knee|knees|ankle|hip|shin|shins|foot|feet|achilles|calf|calves|hamstring|hammy|heel|quad"
+    r"|glute|groin|back|it band|itb|arch|toe|hip flexor)"
+)
 _NIGGLE = re.compile(
-    r"\b(?:pain|painful|hurt|hurts|hurting|niggle|twinge|tweaked|sore (?:knee|ankle|hip|shin|foot"
-    r"|achilles|calf|hamstring|heel))\b"
+    r"\b(?:pain|painful|hurt|hurts|hurting|niggle|niggly|twinge|tweaked)\b"
+    rf"|\b{_BODY_PART}\b[^.!?]{{0,20}}\b(?:tight|sore|aching|achy|stiff|twing\w*)\b"
+    rf"|\b(?:tight|sore|aching|achy|stiff)\s+(?:left |right )?{_BODY_PART}\b"
+)
+_BARE_DISTANCE = re.compile(
+    r"\b(?:ran|did|done|jogged|completed|finished)\s+(?:a |an |my |the )?(\d{1,2}(?:[.,]\d{1,2})?)"
+    r"(?!\s*(?:min|mins|minutes|hours?|hrs?|:|x|s\b|sec))\b"
 )
 _MAX_KM = 150.0
 
@@ -48,7 +63,7 @@ _MAX_KM = 150.0
 @dataclass(frozen=True)
 class RunReport:
     day: date
-    status: str  # done, skip, hard, niggle (the check-in commands' names)
+    status: str  # done, skip, hard, niggle, sick (the check-in commands' names)
     distance_km: float | None
     note: str
 
@@ -56,11 +71,16 @@ class RunReport:
 def read(text: str, today: date, units: Units) -> RunReport | None:
     """The run ``text`` reports, or None when it reports none."""
     t = " ".join(text.lower().replace("\u2019", "'").split())
+    when = find_days(t, today)
+    if when is not None and (when.whole_week or when.dates[0] > today):
+        return None  # "ran 40k last week": context for something else, not a day's check-in
+    if _ILL.search(t) and not _NOT_DONE.search(t):
+        return RunReport(_day(t, today), "sick", None, text.strip())
     if _SKIPPED.search(t) and not _NOT_DONE.search(t):
         return RunReport(_day(t, today), "skip", None, text.strip())
     if not _DONE.search(t) or _NOT_DONE.search(t):
         return None
-    if not (_RUN_THING.search(t) or _DISTANCE.search(t)):
+    if not (_RUN_THING.search(t) or _DISTANCE.search(t) or _BARE_DISTANCE.search(t)):
         return None
     if re.match(r"^\s*(?:how|what|why|when|which|is|are|am|do|does|should|can|could)\b", t):
         return None
@@ -83,7 +103,11 @@ def _day(t: str, today: date) -> date:
 def _distance(t: str, units: Units) -> float | None:
     match = _DISTANCE.search(t)
     if match is None:
-        return None
+        bare = _BARE_DISTANCE.search(t)
+        if bare is None:
+            return None
+        value = float(bare.group(1).replace(",", "."))
+        return round(value * 1.609344 if units == "mi" else value, 2) or None
     value = float(match.group(1).replace(",", "."))
     unit = match.group(2)
     if unit == "m":

@@ -21,7 +21,10 @@ _ACK = (
     r"|will do|noted|fair enough|makes sense|good to know|brilliant|amazing|love it|nice one"
     r"|understood|roger|alright|all right|sure|yep|yes|yeah|yup|no worries|👍|🙏|💪|😊|🙂|🏃|👌"
 )
-_BYE = r"bye|goodbye|see (?:you|ya)|later|cya|good ?night|night|ttyl|take care"
+_BYE = (
+    r"bye|goodbye|see (?:you|ya)|later|cya|good ?night|night|nite|ttyl|take care|off to bed"
+    r"|going to bed|bed time|bedtime|heading off|gotta go|got to go|talk (?:soon|later)"
+)
 _FILLER = (
     r"(?:\s*(?:coach|mate|buddy|bot|runcoach|man|dude|again|so much|very much|[!.,?:)😀-🙏]+)\s*)*"
 )

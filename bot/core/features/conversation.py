@@ -9,6 +9,7 @@ gets it.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from bot.core import plan_questions, run_reports, smalltalk
@@ -16,15 +17,16 @@ from bot.core.checkins import actions_for
 from bot.core.features.checkins import check_in
 from bot.core.features.context import Context
 from bot.core.features.shared import plan_of, reply
-from bot.core.messages import OutgoingMessage
+from bot.core.messages import Action, OutgoingMessage
 from bot.core.plan_answers import PlanView, answer, plan_start
 from bot.core.plan_questions import PlanQuestion
 from bot.core.ports import UserRecord
-from bot.core.red_flags import red_flags, safety_advice
+from bot.core.red_flags import red_flags
 from bot.plans.adapt import Status
 from bot.plans.model import days_of
 from bot.plans.workouts import describe_day
 
+_ONLY_THE_PLAN_KNOWS = frozenset({"workout", "long", "total", "race", "overview", "first", "move"})
 _CHECK_IN_STATUS: dict[str, Status] = {
     "done": "done",
     "skip": "skipped",
@@ -61,6 +63,17 @@ async def run_report(ctx: Context, text: str) -> list[OutgoingMessage] | None:
             "Nice run! Build a plan with /plan 10k 8weeks and I'll log runs like that against it "
             "and adapt the plan to how they went."
         )
+    if report.status == "sick":
+        return [
+            OutgoingMessage(
+                text=(
+                    "Sorry you're ill. Rest until you've been free of fever for a day or two, "
+                    "then come back with short, easy runs. Tap Sick (or send /sick) and I'll "
+                    "pause your plan and bring you back gradually."
+                ),
+                actions=(Action("Sick", f"/sick {report.day.isoformat()}"),),
+            )
+        ]
     day = days_of(plan_of(record)).get(report.day.isoformat())
     if day is not None and day["kind"] == "rest" and report.status != "skip":
         return reply(
@@ -80,6 +93,8 @@ async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None
     today = ctx.local_date(user)
     plan = plan_of(record) if record else None
     start = plan_start(plan) if plan else None
+    if red_flags(text):
+        return None  # safety advice comes first, from the answer pipeline, not a workout
     question = plan_questions.read(text, today, start)
     if question is None:
         return None
@@ -87,10 +102,14 @@ async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None
         question = plan_questions.follow_up(question, _previous(ctx, user, today, start))
         if question is None or question.subject is None:
             return None
+    if (
+        plan is None
+        and question.subject not in _ONLY_THE_PLAN_KNOWS
+        and not (question.subject == "paces" and re.search(r"\bmy\b", text.lower()))
+    ):
+        return None  # without a plan, "should I run with a cold?" is a knowledge question
     reply_ = answer(question, PlanView(plan, record.units if record else "km", today))
     body = reply_.text
-    if flags := red_flags(text):
-        body = f"{safety_advice(flags)}\n\n{body}"
     if user is not None and record is not None:
         ctx.storage.add_turn(user.id, "user", text)
         ctx.storage.add_turn(user.id, "assistant", body)
