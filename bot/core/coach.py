@@ -19,7 +19,7 @@ from typing import Any
 from bot.core import intents, registry
 from bot.core.commands import Command, split_command
 from bot.core.errors import UserFacingError
-from bot.core.features.context import Confirmations, Context
+from bot.core.features.context import Context
 from bot.core.features.shared import reply, sentence
 from bot.core.messages import IncomingMessage, OutgoingMessage
 from bot.core.ports import Storage, UserRecord
@@ -59,7 +59,7 @@ def clean_text(text: str) -> str:
 
 
 class Coach:
-    """Routes messages to commands; holds no per-user state except pending confirmations."""
+    """Routes messages to commands; holds no per-user state, so any process can answer."""
 
     def __init__(
         self,
@@ -73,7 +73,6 @@ class Coach:
         self._answer = answer
         self._clock = clock
         self._default_tz = default_timezone
-        self._confirmations = Confirmations()
         # Free text goes to each in turn until one replies; the answer pipeline takes the rest.
         self.understanders: list[Understander] = [command_in_plain_words]
 
@@ -114,7 +113,6 @@ class Coach:
             clock=self._clock,
             default_timezone=self._default_tz,
             commands=registry.COMMANDS,
-            confirmations=self._confirmations,
         )
 
     def _blocked_notice(self, message: IncomingMessage) -> list[OutgoingMessage]:

@@ -161,6 +161,16 @@ async def test_forget_confirmation_expires(coach: Coach, clock: Clock, storage: 
     assert storage.find_user("console", "alice") is not None
 
 
+async def test_forget_is_confirmed_in_another_process_too(
+    coach: Coach, clock: Clock, storage: SqlStorage
+) -> None:
+    await send(coach, "/profile weekly=30")
+    await send(coach, "/forget")
+    restarted = Coach(storage, clock=clock)  # the confirmation reaches another process
+    assert "deleted" in said(await send(restarted, "/forget confirm"))
+    assert storage.find_user("console", "alice") is None
+
+
 async def test_two_users_never_see_each_other(coach: Coach) -> None:
     await send(coach, "/profile weekly=55 days=6 goal=boston", user="alice")
     await send(coach, "/plan marathon 16w", user="alice")
@@ -183,7 +193,7 @@ async def test_two_users_never_see_each_other(coach: Coach) -> None:
         ("/plan 10k 8w weekly=900", "beyond what I plan for"),
         ("/plan 5k 6w race=5k=8:00", "world record"),
         ("/remind 25:00", "not a time of day"),
-        ("/remind 6.30", "not a time"),
+        ("/remind 630", "not a time"),
         ("/remind 06:30 Mars/Olympus", "not a time zone"),
         ("/remind 06:30 ../../etc/passwd", "not a time zone"),
         ("/remind 06:30 Europe/Paris extra", "/remind HH:MM"),

@@ -8,7 +8,7 @@ row: a refused request leaves nothing behind.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -23,25 +23,6 @@ if TYPE_CHECKING:
 NO_PLAN = "you have no plan yet: build one with /plan 10k 8weeks"
 
 
-@dataclass
-class Confirmations:
-    """Questions a command asked and waits on ("/forget confirm"), per user, with a deadline.
-
-    The only per-user state a Coach holds; it lives in memory, so a restart just means asking
-    again.
-    """
-
-    _until: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
-
-    def ask(self, command: str, message: IncomingMessage, until: datetime) -> None:
-        self._until[(command, message.platform, message.user_ref)] = until
-
-    def take(self, command: str, message: IncomingMessage, now: datetime) -> bool:
-        """Whether the question is still open; answering closes it either way."""
-        until = self._until.pop((command, message.platform, message.user_ref), None)
-        return until is not None and now <= until
-
-
 @dataclass(frozen=True)
 class Context:
     """One message's view of the coach. ``message`` is already cleaned of control characters."""
@@ -51,7 +32,6 @@ class Context:
     clock: Callable[[], datetime]
     default_timezone: str
     commands: tuple[Command[Any], ...]
-    confirmations: Confirmations
 
     def find_user(self) -> UserRecord | None:
         return self.storage.find_user(self.message.platform, self.message.user_ref)

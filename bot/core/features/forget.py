@@ -1,4 +1,8 @@
-"""/forget: delete everything stored about a runner, only after they confirm within 5 minutes."""
+"""/forget: delete everything stored about a runner, only after they confirm within 5 minutes.
+
+The pending request is kept by storage, not in memory, so a confirmation reaches it whichever
+process answers, and of two confirmations at once only one deletes.
+"""
 
 from __future__ import annotations
 
@@ -16,18 +20,17 @@ WINDOW = timedelta(minutes=5)
 async def forget(ctx: Context, answer: str) -> list[OutgoingMessage]:
     if answer.lower() not in ("", "confirm", "yes"):
         raise UserFacingError("send /forget, then /forget confirm to delete your data")
+    user = ctx.find_user()
     now = ctx.clock()
     if not answer:
-        ctx.confirmations.ask("forget", ctx.message, now + WINDOW)
+        if user is not None:
+            ctx.storage.request_forget(user.id, now + WINDOW)
         return reply(
             "This deletes your profile, plans, reminders and conversation for good. "
             "Send /forget confirm within 5 minutes to go ahead."
         )
-    if not ctx.confirmations.take("forget", ctx.message, now):
+    if user is None or not ctx.storage.confirm_forget(user.id, now):
         raise UserFacingError("nothing to confirm: send /forget first, then /forget confirm")
-    user = ctx.find_user()
-    if user is not None:
-        ctx.storage.forget(user.id)
     return reply("Done: everything I stored about you is deleted. Send /start to begin again.")
 
 

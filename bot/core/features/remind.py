@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.commands import Argument, Command
 from bot.core.errors import UserFacingError
 from bot.core.features.context import Context
 from bot.core.features.shared import reply
 from bot.core.messages import OutgoingMessage
+from bot.core.parsing import parse_clock_time, parse_timezone
 
 USAGE = "write /remind HH:MM [timezone], e.g. /remind 06:30 Europe/Paris"
 
@@ -28,28 +27,6 @@ def parse(words: str) -> RemindArgs:
     if len(parts) > 2:
         raise UserFacingError(USAGE)
     return RemindArgs(*parts)
-
-
-def parse_clock_time(text: str) -> time:
-    """'06:30' or '6:30' -> time; refuses anything that is not a real time of day."""
-    hours, sep, minutes = text.partition(":")
-    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
-        raise UserFacingError(f"'{text[:20]}' is not a time: write HH:MM, e.g. 06:30")
-    if int(hours) > 23 or int(minutes) > 59:
-        raise UserFacingError(f"'{text[:20]}' is not a time of day: use 00:00 to 23:59")
-    return time(int(hours), int(minutes))
-
-
-def parse_timezone(text: str) -> str:
-    """An IANA zone name, checked against the tz database ('Europe/Paris', 'UTC')."""
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserFacingError(
-            f"'{text[:40]}' is not a time zone I know: use a name like Europe/Paris or "
-            "America/New_York"
-        ) from None
-    return text
 
 
 async def remind(ctx: Context, args: RemindArgs) -> list[OutgoingMessage]:
