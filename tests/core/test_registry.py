@@ -48,14 +48,13 @@ async def test_help_lists_every_command_with_its_usage(coach: Coach) -> None:
 async def test_plain_words_run_the_same_handler_as_the_command(
     coach: Coach, storage: SqlStorage
 ) -> None:
-    typed = await send(coach, "/plan 10k 8weeks 4days weekly=25")
-    worded = await send(coach, "can you make me a 10k plan for 8 weeks, 4 days, I run 25 km a week")
+    typed = await send(coach, "/plan 10k 8weeks")
+    worded = await send(coach, "can you make me a 10k plan for 8 weeks")
     assert said(worded) == said(typed)
     user = storage.find_user("console", "alice")
     assert user is not None
     plan = storage.active_plan(user.id)
-    assert plan is not None and plan.request["days_per_week"] == 4
-    assert plan.request["weekly_km"] == 25
+    assert plan is not None and plan.request["race"] == "10k" and plan.request["weeks"] == 8
 
 
 async def test_a_plan_asked_without_weeks_gets_asked_for_them(coach: Coach) -> None:
