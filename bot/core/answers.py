@@ -64,7 +64,9 @@ NO_NOTES = (
     "running (training, pacing, races, fuelling, recovery, gear) and I won't guess. Try /help "
     "for what I can do."
 )
-UNSURE_LEAD = "I'm not sure I have notes on exactly that. The closest topics I know: {topics}."
+UNSURE_LEAD = (
+    "I'm not able to answer that one with confidence. The closest topics I can help with: {topics}."
+)
 UNSURE_TAIL = "Ask about one of those, or say a bit more about what you want to know."
 _LEANS_ON_LAST = re.compile(
     r"^\W*(?:and|also|what about|how about|and what about|same for|but|so|then|ok and|what if)\b"
@@ -197,6 +199,8 @@ class AnswerPipeline:
         """The best entry; and the runner-up when it scored almost as well and is about the same
         thing, since the question was then ambiguous between the two."""
         best = hits[0]
+        if best.entry.topic == SAFETY_TOPIC:
+            return [best.entry]  # "see a doctor today" stands alone
         close = [hit.entry for hit in hits[1:2] if hit.score >= RUNNER_UP_SHARE * best.score]
         return [best.entry, *(entry for entry in close if self._same_topic(best.entry, entry))]
 

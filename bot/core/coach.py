@@ -19,6 +19,7 @@ from typing import Any
 from bot.core import intents, registry
 from bot.core.commands import Command, split_command
 from bot.core.errors import UserFacingError
+from bot.core.features import conversation
 from bot.core.features.context import Context
 from bot.core.features.shared import reply, sentence
 from bot.core.messages import IncomingMessage, OutgoingMessage
@@ -74,7 +75,12 @@ class Coach:
         self._clock = clock
         self._default_tz = default_timezone
         # Free text goes to each in turn until one replies; the answer pipeline takes the rest.
-        self.understanders: list[Understander] = [command_in_plain_words]
+        self.understanders: list[Understander] = [
+            conversation.small_talk,
+            command_in_plain_words,
+            conversation.run_report,
+            conversation.plan_question,
+        ]
 
     async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
         """A typed line: a command with its words, or free text."""
@@ -155,7 +161,10 @@ async def command_in_plain_words(ctx: Context, text: str) -> list[OutgoingMessag
     invocation = intents.command_for(text)
     if invocation is None:
         return None
-    return await _command(invocation.name).handler(ctx, invocation.args)
+    saved: list[OutgoingMessage] = []
+    if invocation.name == "plan" and (facts := intents.profile_facts(text)):
+        saved = await _command("profile").handler(ctx, facts)
+    return saved + await _command(invocation.name).handler(ctx, invocation.args)
 
 
 def _command(name: str) -> Command[Any]:

@@ -173,9 +173,9 @@ _PROFILE_FILLER = frozenset(
         "been", "have", "got", "recently", "ran", "did", "race", "raced", "pb", "pr", "personal",
         "best", "last", "weekend", "month", "year", "fyi", "btw", "for", "info", "note", "that",
         "it", "was", "week", "per", "each", "every", "over", "back", "in", "ago", "of", "with",
-        "like", "maybe", "or", "time", "recent", "weekly", "mostly", "this", "a", "couple",
-        "few", "weeks", "months", "runs", "times", "days", "spread", "across", "hi", "hey",
-        "coach", "fyi", "also", "plus", "then", "too", "as", "well", "ok", "okay", "so", "yeah",
+        "like", "maybe", "or", "time", "recent", "weekly", "mostly", "this", "couple",
+        "few", "weeks", "months", "runs", "times", "spread", "across", "hi", "hey",
+        "coach", "plus", "then", "too", "as", "well", "ok", "okay", "yeah",
         "january", "february", "march", "april", "may", "june", "july", "august", "september",
         "october", "november", "december", "spring", "summer", "autumn", "fall", "winter",
     }

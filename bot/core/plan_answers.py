@@ -43,7 +43,7 @@ _KIND_NAME = {
     "tempo": "tempo run",
     "interval": "interval session",
     "repetition": "repetition session",
-    "marathon_pace": "marathon-pace run",
+    "marathon_pace": "marathon pace run",
     "long": "long run",
     "easy": "easy run",
     "recovery": "recovery run",

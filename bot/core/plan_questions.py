@@ -46,8 +46,8 @@ _HOW_TO = re.compile(
 
 _LONG = re.compile(r"\blong[\s-]?(?:run|runs|one|slow run|distance run)\b|\blsr\b|\blongest run\b")
 _TOTAL = re.compile(
-    r"\b(?:mileage|milage|volume|total|kms? (?:this|next|last) week|miles (?:this|next|last) week"
-    r"|weekly (?:km|kms|distance|miles|total))\b|\bhow (?:much|many|far)\b"
+    r"\bhow (?:big|heavy|hard|tough|busy|long)\b|\b(?:mileage|milage|volume|total"
+    r"|kms? (?:this|next|last) week|miles (?:this|next|last) week|weekly (?:km|kms|distance|miles|total))\b|\bhow (?:much|many|far)\b"
 )
 _RACE_WHEN = re.compile(
     r"\b(?:when(?:'s| is)? (?:my|the) (?:race|marathon|half|10k|5k|big day)"
@@ -160,7 +160,8 @@ _WORKOUT_ASKED = re.compile(
     r"\b(?:wh?at'?s?|wot'?s?|which)\b[^?.!]{0,25}\b(?:on|up|planned|scheduled|due|running"
     r"|doing|run|runs|workout|session|training|have|got|in store|the plan|my plan)\b"
     r"|\b(?:am|are|do|have|is) (?:i|we|there)\b[^?.!]{0,20}\b(?:run|running|training|workout"
-    r"|session|rest|off|anything)\b|\brest day\b|\bday off\b"
+    r"|session|rest|off|anything)\b|\brest day\b|\bday off\b|^\W*anything\b"
+    r"|\b(?:look|looking|looks) like\b|\bin store\b|\bhow (?:far|long) is\b"
     r"|\b(?:my|the) (?:run|runs|workout|workouts|session|sessions|training|plan)\b"
     r"[^?.!]{0,20}\b(?:for|on|this|next|tomorrow|today|tonight)\b"
     r"|\b(?:how (?:far|long|many (?:km|kms|miles|k))|how much)\b[^?.!]{0,20}"
@@ -248,6 +249,8 @@ def _read(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
         if _FOLLOW_UP.search(t) or (len(t.split()) <= 3 and not _PLANNED.search(t)):
             return PlanQuestion(None, days, zone, units=units)
         if _WORKOUT_ASKED.search(t) or (len(t.split()) <= 3 and _ASKING.search(t)):
+            return PlanQuestion("workout", days, units=units)
+        if zone in _KIND_OF_ZONE and _ASKING.search(t):  # "the tempo thing tomorrow?"
             return PlanQuestion("workout", days, units=units)
         return None
     if zone in _KIND_OF_ZONE and personal and _ASKING.search(t) and _next_session_asked(t):

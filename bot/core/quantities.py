@@ -84,6 +84,7 @@ _RACE_NAMES: tuple[tuple[str, str, float], ...] = (
     ),
     (r"(?:full\s+)?marathon|42(?:\.2)?\s?km?\b", "marathon", RACE_DISTANCE_KM["marathon"]),
     (r"(?:a|one|the)\s+mile\b|mile\s+race", "mile", science.KM_PER_MILE),
+    (r"park\s?run\b", "parkrun (5K)", 5.0),
 )
 _DIST_NUM = re.compile(
     rf"\b({_NUM})\s?(?:-\s?)?({_KM}|{_MI}|meters?|metres?|m)\b(?!\s*(?:/|per|an?)\s*h)"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from bot.core.when import find_days
 from bot.plans.model import Units
@@ -72,7 +72,7 @@ def read(text: str, today: date, units: Units) -> RunReport | None:
     """The run ``text`` reports, or None when it reports none."""
     t = " ".join(text.lower().replace("\u2019", "'").split())
     when = find_days(t, today)
-    if when is not None and (when.whole_week or when.dates[0] > today):
+    if when is not None and (when.whole_week or when.label == "tomorrow"):
         return None  # "ran 40k last week": context for something else, not a day's check-in
     if _ILL.search(t) and not _NOT_DONE.search(t):
         return RunReport(_day(t, today), "sick", None, text.strip())
@@ -94,10 +94,12 @@ def read(text: str, today: date, units: Units) -> RunReport | None:
 
 
 def _day(t: str, today: date) -> date:
+    """The day the run was: a report is about the past, so "tuesday" is the last one."""
     found = find_days(t, today)
-    if found is None or found.whole_week or found.dates[0] > today:
+    if found is None or found.whole_week:
         return today
-    return found.dates[0]
+    day = found.dates[0]
+    return day - timedelta(days=7) if day > today else day
 
 
 def _distance(t: str, units: Units) -> float | None:

@@ -13,6 +13,7 @@ import re
 from datetime import date
 
 from bot.core import plan_questions, run_reports, smalltalk
+from bot.core.calculators import answer_numeric
 from bot.core.checkins import actions_for
 from bot.core.features.checkins import check_in
 from bot.core.features.context import Context
@@ -93,8 +94,8 @@ async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None
     today = ctx.local_date(user)
     plan = plan_of(record) if record else None
     start = plan_start(plan) if plan else None
-    if red_flags(text):
-        return None  # safety advice comes first, from the answer pipeline, not a workout
+    if red_flags(text) or answer_numeric(text) is not None:
+        return None  # safety advice comes first; a calculation is the calculators' job
     question = plan_questions.read(text, today, start)
     if question is None:
         return None
