@@ -1,13 +1,16 @@
 """The `runcoach` command line (also `python -m bot`).
 
 Bad input never shows a traceback or a usage box: every refusal is one line on stderr with exit
-code 2 and nothing on stdout, so scripts and chat front ends can rely on the contract.
+code 2 and nothing on stdout, so scripts and chat front ends can rely on the contract. A platform
+that cannot start (unreachable, failing) is one line too, with exit code 1. No line printed here
+holds a secret: each goes through the log redaction, as every log record does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import getpass
+import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -16,6 +19,8 @@ from typing import Annotated
 import typer
 
 from bot import app as runtime_app
+from bot import log_redaction
+from bot.adapters.startup_errors import StartupError
 from bot.plans import render
 from bot.plans.generator import generate_plan
 from bot.plans.model import PlanRequestError
@@ -33,6 +38,8 @@ app = typer.Typer(
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+log = logging.getLogger("runcoach")
 
 FORMATS = ("text", "json", "ics", "png")
 UserOption = Annotated[
@@ -174,8 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, standalone_mode=False, prog_name="runcoach")
     except (PlanRequestError, UsageError, SettingsError) as err:
-        typer.echo(f"runcoach: {err}", err=True)
+        typer.echo(log_redaction.redact(f"runcoach: {err}"), err=True)
         return 2
+    except StartupError as err:
+        typer.echo(log_redaction.redact(f"runcoach: {err}"), err=True)
+        return 1
     except typer.TyperException as err:  # typer's own usage errors: missing or unknown options
         if not err.format_message():  # bare `runcoach`: the help was just printed
             return 2
@@ -184,6 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         typer.echo("runcoach: interrupted", err=True)
         return 130
+    except Exception:
+        # A bug: the traceback is worth having, but through logging, which masks the secrets
+        # that an SDK's message or a URL in it may hold (Python's own printout would not).
+        log.critical("runcoach stopped on an unexpected error", exc_info=True)
+        return 1
     return result if isinstance(result, int) else 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
@@ -165,13 +166,12 @@ async def reminders(runtime: Runtime, senders: Sequence[Sender]) -> AsyncIterato
 def telegram(runtime: Runtime) -> TelegramAdapter:
     settings = runtime.settings
     assert settings.telegram_token is not None
-    secret = settings.telegram_webhook_secret
     webhook = (
         Webhook(
             url=settings.telegram_webhook_url,
             listen=settings.telegram_webhook_listen,
             port=settings.telegram_webhook_port,
-            secret=secret.get_secret_value() if secret else None,
+            secret=webhook_secret(settings),
         )
         if settings.telegram_webhook_url
         else None
@@ -182,6 +182,17 @@ def telegram(runtime: Runtime) -> TelegramAdapter:
         base_url=settings.telegram_base_url,
         webhook=webhook,
     )
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The configured secret, or a new random one: anyone who can reach the webhook port could
+    otherwise post updates as any user. ``setWebhook`` hands it to Telegram at each start."""
+    configured = settings.telegram_webhook_secret
+    if configured is not None:
+        return configured.get_secret_value()
+    secret = secrets.token_urlsafe(32)  # A-Z, a-z, 0-9, _ and -: what Telegram accepts
+    log_redaction.protect(secret)
+    return secret
 
 
 @contextmanager

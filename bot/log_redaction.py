@@ -18,10 +18,10 @@ _base_factory = logging.getLogRecordFactory()
 class SecretRedactor:
     def __init__(self, secrets: Iterable[str]) -> None:
         # Longest first, so a secret that contains another is replaced whole.
-        self._secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+        self.secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
-        for secret in self._secrets:
+        for secret in self.secrets:
             text = text.replace(secret, REDACTED)
         return text
 
@@ -41,13 +41,27 @@ class SecretRedactor:
             record.stack_info = self.redact(record.stack_info)
 
 
+_current = SecretRedactor([])
+
+
 def install(secrets: Iterable[str]) -> None:
     """Scrub every log record created from now on; installing again replaces the secrets."""
-    redactor = SecretRedactor(secrets)
+    global _current
+    _current = SecretRedactor(secrets)
 
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
         record = _base_factory(*args, **kwargs)
-        redactor.scrub(record)
+        _current.scrub(record)
         return record
 
     logging.setLogRecordFactory(factory)
+
+
+def protect(secret: str) -> None:
+    """Add a secret made after start-up (a generated webhook secret) to the installed ones."""
+    install([*_current.secrets, secret])
+
+
+def redact(text: str) -> str:
+    """``text`` with the installed secrets masked: for what is printed rather than logged."""
+    return _current.redact(text)

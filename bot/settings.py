@@ -15,6 +15,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -36,6 +37,8 @@ CONFIG_ENV = "RUNCOACH_CONFIG"
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.toml"
 # What Telegram accepts as a webhook secret_token.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# What @BotFather hands out: the bot's id, a colon, the secret part.
+_TELEGRAM_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{1,200}")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -81,7 +84,9 @@ class Settings(BaseSettings):
         0, ge=0, le=256, description="a whole number of CPU threads, 0 meaning all cores"
     )
     discord_token: SecretStr | None = Field(None, description="a Discord bot token")
-    telegram_token: SecretStr | None = Field(None, description="a Telegram bot token")
+    telegram_token: SecretStr | None = Field(
+        None, description="a Telegram bot token from @BotFather, such as 123456:ABC-def_456"
+    )
     telegram_base_url: str | None = Field(None, description="an http(s) URL of a Bot API server")
     telegram_webhook_url: str | None = Field(
         None, description="the public https URL Telegram posts updates to"
@@ -143,7 +148,7 @@ class Settings(BaseSettings):
     @field_validator("llm_url", "telegram_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
+        if value is not None and not _is_url(value, ("http", "https")):
             raise ValueError("not an http(s) URL")
         return value
 
@@ -151,8 +156,16 @@ class Settings(BaseSettings):
     @classmethod
     def _https_url(cls, value: str | None) -> str | None:
         # Telegram delivers webhooks over HTTPS only.
-        if value is not None and not value.startswith("https://"):
+        if value is not None and not _is_url(value, ("https",)):
             raise ValueError("not an https URL")
+        return value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _telegram_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # A pasted token with a space or newline in it would fail later as a bad URL.
+        if value is not None and not _TELEGRAM_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("not a Telegram bot token")
         return value
 
     @field_validator("telegram_webhook_secret")
@@ -185,6 +198,16 @@ class Settings(BaseSettings):
         if self.cache_dir is None:
             self.cache_dir = self.data_dir / "cache"
         return self
+
+
+def _is_url(value: str, schemes: tuple[str, ...]) -> bool:
+    """A URL with one of ``schemes``, a host and, if any, a port from 1 to 65535."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:  # a port out of range or not a number
+        return False
+    return parts.scheme in schemes and bool(parts.hostname) and port != 0
 
 
 def _toml_source(settings_cls: type[BaseSettings], path: Path) -> TomlConfigSettingsSource:

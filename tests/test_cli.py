@@ -164,6 +164,25 @@ def test_a_bad_setting_stops_the_bot_with_one_line(
     assert "RUNCOACH_DEFAULT_TIMEZONE" in err and err.count("\n") == 1
 
 
+def test_an_unexpected_error_is_logged_without_the_token(
+    capfdbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Logged, not printed by Python: the log redaction masks the token in the traceback."""
+    token = "123456789:AAF-secret-for-the-cli-test"
+    monkeypatch.setenv("RUNCOACH_TELEGRAM_TOKEN", token)
+
+    async def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(f"GET https://api.telegram.org/bot{token}/getMe exploded")
+
+    monkeypatch.setattr("bot.app.serve", crash)
+    code, out, err = run(capfdbinary, "serve")
+    assert (code, out) == (1, b"") and token not in err
+    assert "Traceback" in caplog.text and "bot[REDACTED]/getMe exploded" in caplog.text
+    assert token not in caplog.text
+
+
 def test_db_upgrade_creates_the_database(
     capfdbinary: pytest.CaptureFixture[bytes], isolated_settings: Path
 ) -> None:

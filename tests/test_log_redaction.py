@@ -51,3 +51,11 @@ def test_configure_logging_redacts_the_configured_tokens_and_quiets_httpx(
     with caplog.at_level(logging.INFO):
         logging.getLogger("telegram").warning("request to /bot%s failed", TOKEN)
     assert "/bot[REDACTED] failed" in caplog.text and TOKEN not in caplog.text
+
+
+def test_a_secret_made_after_start_up_is_masked_too(caplog: pytest.LogCaptureFixture) -> None:
+    log_redaction.protect("generated-webhook-secret")
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("x").info("secrets %s and %s", TOKEN, "generated-webhook-secret")
+    assert caplog.records[-1].getMessage() == "secrets [REDACTED] and [REDACTED]"
+    assert log_redaction.redact(f"runcoach: {TOKEN}") == "runcoach: [REDACTED]"

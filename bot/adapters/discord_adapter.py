@@ -26,6 +26,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
+from bot.adapters import startup_errors
 from bot.adapters.discord_commands import register_commands
 from bot.core.chunking import split_text
 from bot.core.coach import Coach
@@ -101,7 +102,11 @@ class DiscordAdapter:
     # ---- lifecycle ---------------------------------------------------------------------------
 
     async def start(self, token: str) -> None:
-        """Log in (a bad token fails here, at start-up), then keep the gateway open in a task."""
+        """Log in (a bad token fails here, at start-up), then keep the gateway open in a task.
+
+        Each failure to log in is one line without the token: ``SettingsError`` for a refused
+        token, ``StartupError`` for Discord unreachable or failing.
+        """
         try:
             await self.client.login(token)
         except discord.LoginFailure:
@@ -109,6 +114,10 @@ class DiscordAdapter:
                 "invalid RUNCOACH_DISCORD_TOKEN (discord_token): Discord refused it; copy the "
                 "token again from the Bot page of the Developer Portal"
             ) from None
+        except discord.HTTPException as err:
+            raise startup_errors.discord_failed(err.status) from None
+        except (aiohttp.ClientError, OSError, TimeoutError) as err:
+            raise startup_errors.discord_unreachable(err) from None
         self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
 
     async def wait(self) -> None:

@@ -6,6 +6,9 @@ a PNG as a photo and any other file (.ics, .json) as a document. Everything else
 ``AIORateLimiter`` paces requests and retries 429s, and updates are handled concurrently so one
 slow answer never holds up another runner. The application is started with PTB's async API
 (never ``run_polling()``), so it shares the one event loop with Discord and the scheduler.
+
+Start-up fails with one line (``startup_errors``) that says what to fix and never holds the
+token; webhook mode always runs behind a secret (``telegram_webhook``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -30,6 +33,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters import startup_errors
+from bot.adapters.telegram_webhook import WebhookServer
 from bot.core.chunking import split_text
 from bot.core.coach import Coach
 from bot.core.errors import RecipientUnreachable, TransientDeliveryError
@@ -47,12 +52,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Webhook:
-    """Webhook mode: Telegram posts updates to ``url``; we serve its path on listen:port."""
+    """Webhook mode: Telegram posts updates to ``url``; we serve its path on listen:port, and
+    only to POSTs that carry ``secret``, which ``setWebhook`` gives Telegram."""
 
     url: str
     listen: str
     port: int
-    secret: str | None = None
+    secret: str = field(repr=False)
 
 
 class TelegramAdapter:
@@ -72,6 +78,8 @@ class TelegramAdapter:
     ) -> None:
         self._coach = coach
         self.webhook = webhook
+        self._base_url = base_url
+        self._webhook_server: WebhookServer | None = None
         self._typing_refresh_s = typing_refresh_s
         builder = (
             ApplicationBuilder()
@@ -93,7 +101,18 @@ class TelegramAdapter:
         self.application.add_error_handler(self._on_error)
 
     async def start(self) -> None:
-        """Connect (getMe), publish the command menu, then poll or listen for updates."""
+        """Connect (getMe), publish the command menu, then poll or listen for updates.
+
+        Raises ``SettingsError`` (a refused token) or ``StartupError`` (the Bot API unreachable
+        or failing, the webhook port taken), each one line without the token.
+        """
+        try:
+            await self._start()
+        except TelegramError as err:
+            raise startup_errors.telegram_failure(err, self._base_url) from None
+        log.info("Telegram bot @%s started", self.application.bot.username)
+
+    async def _start(self) -> None:
         app = self.application
         await app.initialize()
         await app.bot.set_my_commands(
@@ -104,19 +123,36 @@ class TelegramAdapter:
         if self.webhook is None:
             await app.updater.start_polling(allowed_updates=UPDATES)
         else:
-            await app.updater.start_webhook(
-                listen=self.webhook.listen,
-                port=self.webhook.port,
-                url_path=urlsplit(self.webhook.url).path.lstrip("/"),
-                webhook_url=self.webhook.url,
-                secret_token=self.webhook.secret,
-                allowed_updates=UPDATES,
+            await self._start_webhook(self.webhook)
+
+    async def _start_webhook(self, webhook: Webhook) -> None:
+        """Listen first, so Telegram's first POST after ``setWebhook`` finds us."""
+        server = WebhookServer(
+            self.application,
+            listen=webhook.listen,
+            port=webhook.port,
+            path=urlsplit(webhook.url).path,
+            secret=webhook.secret,
+        )
+        try:
+            await server.start()
+        except OSError as err:
+            await server.stop()
+            raise startup_errors.webhook_listen_failure(err, webhook.listen, webhook.port) from None
+        self._webhook_server = server
+        try:
+            await self.application.bot.set_webhook(
+                webhook.url, secret_token=webhook.secret, allowed_updates=UPDATES
             )
-        log.info("Telegram bot @%s started", app.bot.username)
+        except BadRequest as err:
+            raise startup_errors.webhook_refused(err) from None
 
     async def stop(self) -> None:
         """Stop taking updates, let the ones in hand finish, then close the connections."""
         app = self.application
+        if self._webhook_server is not None:
+            await self._webhook_server.stop()
+            self._webhook_server = None
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:

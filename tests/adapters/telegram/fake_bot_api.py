@@ -49,6 +49,7 @@ class FakeBotApi:
     base_url: str = ""  # set once the server listens
     sent: list[Sent] = field(default_factory=list)
     commands: list[dict[str, str]] = field(default_factory=list)
+    webhook: dict[str, Any] = field(default_factory=dict)  # what setWebhook was last given
     calls: list[str] = field(default_factory=list)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _failures: dict[tuple[str, int], list[Failure]] = field(default_factory=dict)
@@ -59,7 +60,14 @@ class FakeBotApi:
     # ---- what tests do ------------------------------------------------------------------------
 
     async def user_says(self, user_id: int, text: str, name: str = "Runner") -> None:
-        """A private message from a user, as Telegram delivers it (commands carry an entity)."""
+        """A private message from a user, queued for the bot's next getUpdates."""
+        async with self._changed:
+            self._updates.append(self.message_update(user_id, text, name))
+            self._changed.notify_all()
+
+    def message_update(self, user_id: int, text: str, name: str = "Runner") -> dict[str, Any]:
+        """A private message as Telegram delivers it (commands carry an entity); in webhook
+        mode a test posts it to the bot itself."""
         user = {"id": user_id, "is_bot": False, "first_name": name}
         message: dict[str, Any] = {
             "message_id": next(self._ids),
@@ -71,9 +79,7 @@ class FakeBotApi:
         if text.startswith("/"):
             length = len(text.split()[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        async with self._changed:
-            self._updates.append({"update_id": next(self._ids), "message": message})
-            self._changed.notify_all()
+        return {"update_id": next(self._ids), "message": message}
 
     async def user_presses(self, user_id: int, data: str, name: str = "Runner") -> None:
         """A tap on an inline keyboard button in the user's private chat."""
@@ -144,6 +150,10 @@ class FakeBotApi:
         return True
 
     async def _deleteWebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _setWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = params
         return True
 
     async def _getUpdates(self, params: dict[str, Any]) -> Any:
