@@ -108,6 +108,12 @@ def test_an_empty_variable_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
         ("RUNCOACH_TELEGRAM_WEBHOOK_PORT", "70000", "1 to 65535"),
         ("RUNCOACH_TELEGRAM_WEBHOOK_SECRET", "has spaces!", "A-Z, a-z, 0-9"),
         ("RUNCOACH_DATABASE_URL", "not a url", "SQLAlchemy URL"),
+        ("RUNCOACH_TELEGRAM_BASE_URL", "http://127.0.0.1:99999/bot", "http(s) URL"),
+        ("RUNCOACH_LLM_URL", "http:///v1", "http(s) URL"),
+        ("RUNCOACH_TELEGRAM_TOKEN", "123456789:AAF-pasted with a space", "@BotFather"),
+        ("RUNCOACH_TELEGRAM_TOKEN", "123456789:AAF-pasted-with-a-newline\n", "@BotFather"),
+        ("RUNCOACH_DEFAULT_TIMEZONE", "localtime", "IANA time zone"),
+        ("RUNCOACH_DEFAULT_TIMEZONE", "posixrules", "IANA time zone"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(
