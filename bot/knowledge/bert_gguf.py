@@ -53,7 +53,7 @@ def convert_bert(model_dir: Path, out: Path) -> None:
     writer.add_pooling_type(gguf.PoolingType(_pooling(model_dir)))
     writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
     _add_vocab(writer, model_dir, int(config.get("type_vocab_size", 1)))
-    for name, data in _safetensors(model_dir / "model.safetensors"):
+    for name, data in read_safetensors(model_dir / "model.safetensors"):
         if name.startswith("bert."):
             name = name.removeprefix("bert.")
         if name.startswith(_UNUSED_PREFIXES):
@@ -109,7 +109,7 @@ def _pooling(model_dir: Path) -> int:
     return modes[0]
 
 
-def _safetensors(path: Path) -> Iterator[tuple[str, np.ndarray]]:
+def read_safetensors(path: Path) -> Iterator[tuple[str, np.ndarray]]:
     """The tensors of a .safetensors file (an 8-byte header length, a JSON header, raw data):
     reading it directly spares a dependency on the safetensors package."""
     raw = np.memmap(path, dtype=np.uint8, mode="r")

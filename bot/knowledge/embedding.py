@@ -148,12 +148,17 @@ def open_embedder(
         log.info("semantic retrieval is off (BM25 only): to enable it, %s", ENABLE_HINT)
         return None
     try:
-        key = _files_digest(source, [*SOURCE_FILES, WEIGHTS_FILE])
+        key = source_key(source)
         model = converted_model(source, cache_dir, key)
         return Embedder(model, cache_dir=cache_dir, threads=threads, fingerprint=key)
     except (EmbeddingError, OSError, ValueError) as err:
         log.warning("semantic retrieval is off (BM25 only): %s", err)
         return None
+
+
+def source_key(source: Path) -> str:
+    """A hash of the model files in ``source`` and of the converter: the GGUF's cache key."""
+    return _files_digest(source, [*SOURCE_FILES, WEIGHTS_FILE])
 
 
 def converted_model(source: Path, cache_dir: Path, key: str) -> Path:

