@@ -55,7 +55,7 @@ SAME_TOPIC = 0.55  # ...when the two entries are about the same thing (embedding
 SURE = 0.45
 UNSURE = 0.30
 SAFETY_TOPIC = "red-flags"  # the knowledge base's emergency entries
-FOLLOW_UP_WORDS = 4  # a message this short that leans on the last one ("how often?")
+FOLLOW_UP_GAIN = 0.05  # read with the last question, a follow-up matches this much better
 HISTORY_TURNS = 2
 HISTORY_CHARS = 300
 CALCULATOR_SOURCE = "exact calculation (Daniels' VDOT formula, Riegel's formula, unit conversion)"
@@ -181,19 +181,20 @@ class AnswerPipeline:
         return answer_numeric(f"{asked} {text}")
 
     def _search(self, user: UserRecord | None, text: str) -> list[Hit]:
-        """A follow-up ("how often?", "and in winter?") is searched with the question it
-        follows, which is what it means; a short message that matches nothing well on its own
-        is tried that way too. A question that stands alone is searched alone."""
+        """A follow-up ("how often?", "and how much slower should I go?") means more with the
+        question it follows: it is searched both ways, and the reading that matches the notes
+        clearly better wins. A question that stands alone matches best alone."""
         leans = bool(_LEANS_ON_LAST.match(text))
-        hits = [] if leans else self._knowledge.search(text, k=3)
-        short = len(re.findall(r"\w+", text)) <= FOLLOW_UP_WORDS
-        if user is None or not (leans or (short and _sureness(hits) != "sure")):
+        hits = self._knowledge.search(text, k=3)
+        last = self._last_question(user) if user is not None else None
+        if last is None or not hits or (hits[0].cosine is None and not leans):
             return hits
-        last = self._last_question(user)
-        if last is None:
-            return hits or self._knowledge.search(text, k=3)
         joined = self._knowledge.search(f"{last} {text}", k=3)
-        return joined if leans or _sureness(joined) == "sure" else hits
+        if leans or hits[0].cosine is None:
+            return joined or hits
+        if joined and (joined[0].cosine or 0.0) > hits[0].cosine + FOLLOW_UP_GAIN:
+            return joined
+        return hits
 
     def _worth_showing(self, hits: Sequence[Hit]) -> list[Entry]:
         """The best entry; and the runner-up when it scored almost as well and is about the same

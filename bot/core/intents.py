@@ -178,6 +178,7 @@ _PROFILE_FILLER = frozenset(
         "coach", "plus", "then", "too", "as", "well", "ok", "okay", "yeah",
         "january", "february", "march", "april", "may", "june", "july", "august", "september",
         "october", "november", "december", "spring", "summer", "autumn", "fall", "winter",
+        "miles", "mile", "km", "kms", "metric", "please", "pls", "instead", "units",
     }
 )  # fmt: skip
 

@@ -42,6 +42,7 @@ class ProfileRecord:
     recent_race_km: float | None = None
     recent_race_s: float | None = None
     goal: str | None = None
+    units: str | None = None  # "km" or "mi": how the runner wants distances and paces
 
 
 @dataclass(frozen=True)

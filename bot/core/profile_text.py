@@ -33,6 +33,8 @@ _KEYS = {
     "recent_race": "recent_race",
     "pb": "recent_race",
     "goal": "goal",
+    "units": "units",
+    "unit": "units",
 }
 _DISTANCE = r"(\d+(?:\.\d+)?)\s*(km|k|kms|kilometers|kilometres|mi|miles?)"
 _WEEKLY = re.compile(
@@ -57,7 +59,15 @@ _RACE = re.compile(
     re.IGNORECASE,
 )
 _RACE_TIME_FIRST = re.compile(
-    _CLOCK + r"\s+(?:for\s+(?:a|an|the|my)\s+|in\s+(?:a|an|the|my)\s+)?" + _RACE_NAME + r"\b",
+    r"\b(?:ran|did|raced|clocked|got|pb|pr|best)\s+(?:a\s+|an\s+)?" + _CLOCK + r"\s+(?:for\s+(?:a|an|the|my)\s+|in\s+(?:a|an|the|my)\s+)?" + _RACE_NAME + r"\b",
+    re.IGNORECASE,
+)
+# "miles please", "in miles", "I'm in the US", "use km": which units the runner reads.
+_UNITS = re.compile(
+    r"\b(?:(?:in|use|using|prefer|want|switch to|give me)\s+)?(miles|mi|km|kms|kilomet(?:er|re)s)"
+    r"\s+(?:please|pls|plz|thanks|instead)\b|\b(?:in|use|using|prefer|switch to)\s+"
+    r"(miles|km|kms|kilomet(?:er|re)s|metric|imperial)\b|\b(?:i'm|im|i am)\s+(?:in|from)\s+the\s+"
+    r"(us|usa|states)\b",
     re.IGNORECASE,
 )
 _GOAL = re.compile(r"(?:my\s+)?goal\s+is\s+(?:to\s+)?(.+?)(?:[.!]|$)", re.IGNORECASE)
@@ -94,6 +104,8 @@ def _field(name: str, value: str) -> dict[str, Any]:
         if name == "recent_race":
             race = request.parse_recent_race(value)
             return {"recent_race_km": race.distance_km, "recent_race_s": race.time_s}
+        if name == "units":
+            return {"units": request.parse_units(value)}
     except PlanRequestError as err:
         raise UserFacingError(str(err)) from None
     return {"goal": _goal(value)}
@@ -121,6 +133,9 @@ def _plain_words(text: str) -> dict[str, Any]:
         fields.update(_field("recent_race", f"{match.group(1).replace(' ', '-')}={match.group(2)}"))
     elif match := _RACE_TIME_FIRST.search(text):
         fields.update(_field("recent_race", f"{match.group(2).replace(' ', '-')}={match.group(1)}"))
+    if match := _UNITS.search(text):
+        said = next(group for group in match.groups() if group).lower()
+        fields["units"] = "km" if said.startswith(("km", "kilomet", "metric")) else "mi"
     if match := _GOAL.search(text):
         fields["goal"] = _goal(match.group(1))
     return fields
@@ -129,7 +144,7 @@ def _plain_words(text: str) -> dict[str, Any]:
 def fact_spans(text: str) -> list[tuple[int, int]]:
     """Where plain-words profile facts sit in ``text``, so a caller can tell a bare statement of
     facts ("I run 30 km a week") from a sentence that says more than the profile can hold."""
-    patterns = (_WEEKLY, _DAYS, _LONG_DAY, _RACE, _RACE_TIME_FIRST, _GOAL)
+    patterns = (_WEEKLY, _DAYS, _LONG_DAY, _RACE, _RACE_TIME_FIRST, _UNITS, _GOAL)
     return [match.span() for pattern in patterns for match in pattern.finditer(text)]
 
 
@@ -160,4 +175,5 @@ def describe_profile(profile: ProfileRecord, units: science.Units = "km") -> str
     else:
         lines.append("- recent race: not set (e.g. /profile race=10k=48:30) for exact paces")
     lines.append(f"- goal: {profile.goal}" if profile.goal else "- goal: not set")
+    lines.append(f"- units: {'miles' if profile.units == 'mi' else 'km'}")
     return "\n".join(lines)

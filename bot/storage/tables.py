@@ -109,6 +109,7 @@ class Profile(Base):
     recent_race_km: Mapped[float | None] = mapped_column(Float)
     recent_race_s: Mapped[float | None] = mapped_column(Float)
     goal: Mapped[str | None] = mapped_column(Text)
+    units: Mapped[str | None] = mapped_column(String(2))
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

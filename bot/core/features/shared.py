@@ -55,6 +55,7 @@ def defaults(profile: ProfileRecord) -> PlanDefaults:
         weekly_km=profile.weekly_km,
         recent_race=race,
         long_run_day=profile.long_run_day,  # type: ignore[arg-type]
+        units="mi" if profile.units == "mi" else "km",
     )
 
 
