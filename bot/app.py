@@ -94,6 +94,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             clock=utc_now,
             default_timezone=settings.default_timezone,
             max_tokens=settings.llm_max_tokens,
+            drafts=settings.drafts(),
         )
         coach = Coach(storage, answer=answers, default_timezone=settings.default_timezone)
         yield Runtime(
@@ -212,7 +213,8 @@ async def serve(settings: Settings, *, console_user: str) -> None:
     Runs until SIGTERM or cancellation, then stops each front end before the database closes.
     """
     async with open_runtime(settings) as runtime:
-        runtime.model.preload()
+        if settings.drafts():
+            runtime.model.preload()
         if settings.telegram_token is None and settings.discord_token is None:
             log.info("no platform token set: starting the console chat")
             adapter = console(runtime, console_user)

@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     llm_threads: int = Field(
         0, ge=0, le=256, description="a whole number of CPU threads, 0 meaning all cores"
     )
+    llm_drafts: Literal["auto", "on", "off"] = Field("auto", description="auto, on or off")
     discord_token: SecretStr | None = Field(None, description="a Discord bot token")
     telegram_token: SecretStr | None = Field(
         None, description="a Telegram bot token from @BotFather, such as 123456:ABC-def_456"
@@ -183,6 +184,14 @@ class Settings(BaseSettings):
             return parse_timezone(value)
         except UserFacingError:
             raise ValueError("unknown time zone") from None
+
+    def drafts(self) -> bool:
+        """Whether the model drafts answers. "auto" drafts with any model but the bundled base
+        one, whose drafts pass the grounding checks for about 3% of questions and cost the
+        runner seconds each (bench/README.md): a model of your own is there to be used."""
+        if self.llm_drafts != "auto":
+            return self.llm_drafts == "on"
+        return self.model_path is not None or self.llm_url is not None
 
     def secrets(self) -> list[str]:
         """Every secret's value, for the log redaction that keeps them out of log lines."""

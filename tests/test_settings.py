@@ -174,3 +174,25 @@ def test_secrets_lists_every_secret_for_log_redaction(monkeypatch: pytest.Monkey
     monkeypatch.setenv("RUNCOACH_DISCORD_TOKEN", OTHER_TOKEN)
     monkeypatch.setenv("RUNCOACH_TELEGRAM_WEBHOOK_SECRET", "hook_secret-1")
     assert sorted(load_settings().secrets()) == sorted([TOKEN, OTHER_TOKEN, "hook_secret-1"])
+
+
+@pytest.mark.parametrize(
+    ("env", "drafts"),
+    [
+        ({}, False),  # the bundled base model: its drafts rarely pass, so none are asked for
+        ({"RUNCOACH_MODEL_PATH": "models/tuned.gguf"}, True),
+        ({"RUNCOACH_LLM_URL": "http://127.0.0.1:8080/v1"}, True),
+        ({"RUNCOACH_LLM_DRAFTS": "on"}, True),
+        ({"RUNCOACH_MODEL_PATH": "models/tuned.gguf", "RUNCOACH_LLM_DRAFTS": "off"}, False),
+    ],
+)
+def test_drafts_are_asked_for_only_from_a_model_that_earns_them(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], drafts: bool
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert load_settings().drafts() is drafts
+
+
+def test_a_bad_drafts_value_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "RUNCOACH_LLM_DRAFTS" in error_of(monkeypatch, RUNCOACH_LLM_DRAFTS="maybe")
