@@ -137,6 +137,7 @@ def chat(user: UserOption = None) -> None:
     """Talk to the coach in this terminal (the same commands as Discord and Telegram)."""
     name = _console_user(user)
     settings = _settings()
+    runtime_app.log_to_file(settings)
 
     async def talk() -> None:
         async with runtime_app.open_runtime(settings) as runtime:

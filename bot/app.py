@@ -58,12 +58,12 @@ class Runtime:
         return self.files.dir_for(user)
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def configure_logging(settings: Settings) -> None:
     log_redaction.install(settings.secrets())
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     # Alembic narrates every start-up, bm25s its indexing and APScheduler every minute's tick;
     # they would interrupt the console chat.
     for noisy in ("alembic", "apscheduler", "bm25s"):
@@ -71,6 +71,21 @@ def configure_logging(settings: Settings) -> None:
     # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token: the
     # redaction above masks it, and this keeps the per-request noise out of the log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def log_to_file(settings: Settings) -> Path:
+    """The console chat shares the terminal with the runner, so log lines go to a file in the
+    data directory rather than into the middle of the conversation."""
+    path = settings.data_dir / "runcoach.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    return path
 
 
 @asynccontextmanager
@@ -96,7 +111,9 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             max_tokens=settings.llm_max_tokens,
             drafts=settings.drafts(),
         )
-        coach = Coach(storage, answer=answers, default_timezone=settings.default_timezone)
+        coach = Coach(
+            storage, answer=answers, default_timezone=settings.default_timezone, files=files
+        )
         yield Runtime(
             settings=settings,
             engine=engine,
@@ -217,6 +234,7 @@ async def serve(settings: Settings, *, console_user: str) -> None:
             runtime.model.preload()
         if settings.telegram_token is None and settings.discord_token is None:
             log.info("no platform token set: starting the console chat")
+            log_to_file(settings)
             adapter = console(runtime, console_user)
             async with reminders(runtime, [adapter]):
                 await adapter.run()

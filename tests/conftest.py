@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,28 @@ from sqlalchemy import Engine
 from bot.storage import migrate
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
+
+
+@pytest.fixture(scope="session", autouse=True)
+def embedding_cache(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """Converting the bundled MiniLM and embedding the knowledge base takes about 30 s: every
+    bot a test starts (in process or as a subprocess) shares one cache in pytest's cache
+    directory, so only a machine's first run pays for it."""
+    cache = getattr(request.config, "cache", None)
+    path = (
+        Path(cache.mkdir("runcoach-embeddings"))
+        if cache is not None
+        else tmp_path_factory.mktemp("embedding-cache")
+    )
+    before = os.environ.get("RUNCOACH_CACHE_DIR")
+    os.environ["RUNCOACH_CACHE_DIR"] = str(path)
+    yield path
+    if before is None:
+        del os.environ["RUNCOACH_CACHE_DIR"]
+    else:
+        os.environ["RUNCOACH_CACHE_DIR"] = before
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ TAPER = "how long should I taper before a marathon?"
 @pytest.fixture(autouse=True)
 def no_runcoach_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
-        if name.startswith("RUNCOACH_"):
+        if name.startswith("RUNCOACH_") and name != "RUNCOACH_CACHE_DIR":
             monkeypatch.delenv(name)
 
 

@@ -23,7 +23,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Every test gets its own data dir, whatever the developer's environment holds."""
     for name in list(os.environ):
-        if name.startswith("RUNCOACH_"):
+        if name.startswith("RUNCOACH_") and name != "RUNCOACH_CACHE_DIR":
             monkeypatch.delenv(name)
     data = tmp_path / "data"
     monkeypatch.setenv("RUNCOACH_DATA_DIR", str(data))
@@ -181,11 +181,6 @@ def test_forget_across_two_asks_scrubs_the_database_and_its_wal(
     assert traces([database, database.with_name("runcoach.db-wal")]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="integrator: the forget feature does not yet call FileStore.forget_files "
-    "(bot.storage.user_files.UserFiles), so the console's saved files stay",
-)
 def test_forget_across_two_asks_leaves_nothing_anywhere_under_the_data_directory(
     capfdbinary: pytest.CaptureFixture[bytes], isolated_settings: Path
 ) -> None:
@@ -205,6 +200,20 @@ def test_chat_runs_commands_until_quit(
     assert "Half marathon plan: 12 weeks" in text
     assert "/remind" not in text  # /help came after /quit and was never read
     assert text.rstrip().endswith("Bye - run happy!")
+
+
+def test_the_console_chat_keeps_log_lines_out_of_the_conversation(
+    capfdbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_settings: Path,
+) -> None:
+    monkeypatch.setenv("RUNCOACH_LOG_LEVEL", "DEBUG")
+    lines = iter(["what is a tempo run?", "/quit"])
+    monkeypatch.setattr("rich.console.Console.input", lambda self, prompt="": next(lines))
+    code, out, err = run(capfdbinary, "chat", "--user", "cy")
+    assert code == 0 and "threshold" in out.decode()
+    assert " DEBUG " not in out.decode() + err and " INFO " not in out.decode() + err
+    assert " DEBUG " in (isolated_settings / "runcoach.log").read_text()
 
 
 def test_a_bad_setting_stops_the_bot_with_one_line(

@@ -23,7 +23,7 @@ from bot.core.features import conversation
 from bot.core.features.context import Context
 from bot.core.features.shared import reply, sentence
 from bot.core.messages import IncomingMessage, OutgoingMessage
-from bot.core.ports import Storage, UserRecord
+from bot.core.ports import FileStore, Storage, UserRecord
 from bot.core.reminders import BLOCKED_NOTICE
 from bot.plans.model import PlanRequestError
 
@@ -69,8 +69,10 @@ class Coach:
         answer: Answerer = fallback_answer,
         clock: Callable[[], datetime] = utc_now,
         default_timezone: str = "UTC",
+        files: FileStore | None = None,
     ) -> None:
         self._storage = storage
+        self._files = files
         self._answer = answer
         self._clock = clock
         self._default_tz = default_timezone
@@ -119,6 +121,7 @@ class Coach:
             clock=self._clock,
             default_timezone=self._default_tz,
             commands=registry.COMMANDS,
+            files=self._files,
         )
 
     def _blocked_notice(self, message: IncomingMessage) -> list[OutgoingMessage]:

@@ -47,7 +47,8 @@ _HOW_TO = re.compile(
 _LONG = re.compile(r"\blong[\s-]?(?:run|runs|one|slow run|distance run)\b|\blsr\b|\blongest run\b")
 _TOTAL = re.compile(
     r"\bhow (?:big|heavy|hard|tough|busy|long)\b|\b(?:mileage|milage|volume|total"
-    r"|kms? (?:this|next|last) week|miles (?:this|next|last) week|weekly (?:km|kms|distance|miles|total))\b|\bhow (?:much|many|far)\b"
+    r"|kms? (?:this|next|last) week|miles (?:this|next|last) week"
+    r"|weekly (?:km|kms|distance|miles|total))\b|\bhow (?:much|many|far)\b"
 )
 _RACE_WHEN = re.compile(
     r"\b(?:when(?:'s| is)? (?:my|the) (?:race|marathon|half|10k|5k|big day)"

@@ -59,7 +59,11 @@ _RACE = re.compile(
     re.IGNORECASE,
 )
 _RACE_TIME_FIRST = re.compile(
-    r"\b(?:ran|did|raced|clocked|got|pb|pr|best)\s+(?:a\s+|an\s+)?" + _CLOCK + r"\s+(?:for\s+(?:a|an|the|my)\s+|in\s+(?:a|an|the|my)\s+)?" + _RACE_NAME + r"\b",
+    r"\b(?:ran|did|raced|clocked|got|pb|pr|best)\s+(?:a\s+|an\s+)?"
+    + _CLOCK
+    + r"\s+(?:for\s+(?:a|an|the|my)\s+|in\s+(?:a|an|the|my)\s+)?"
+    + _RACE_NAME
+    + r"\b",
     re.IGNORECASE,
 )
 # "miles please", "in miles", "I'm in the US", "use km": which units the runner reads.

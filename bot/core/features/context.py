@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.errors import UserFacingError
 from bot.core.messages import IncomingMessage
-from bot.core.ports import PlanRecord, ProfileRecord, Storage, UserRecord
+from bot.core.ports import FileStore, PlanRecord, ProfileRecord, Storage, UserRecord
 
 if TYPE_CHECKING:
     from bot.core.commands import Command
@@ -32,6 +32,7 @@ class Context:
     clock: Callable[[], datetime]
     default_timezone: str
     commands: tuple[Command[Any], ...]
+    files: FileStore | None = None  # files a front end saved outside the database, if any
 
     def find_user(self) -> UserRecord | None:
         return self.storage.find_user(self.message.platform, self.message.user_ref)

@@ -31,6 +31,8 @@ async def forget(ctx: Context, answer: str) -> list[OutgoingMessage]:
         )
     if user is None or not ctx.storage.confirm_forget(user.id, now):
         raise UserFacingError("nothing to confirm: send /forget first, then /forget confirm")
+    if ctx.files is not None:
+        ctx.files.forget_files(ctx.message.platform, ctx.message.user_ref)
     return reply("Done: everything I stored about you is deleted. Send /start to begin again.")
 
 

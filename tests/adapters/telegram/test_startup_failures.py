@@ -22,9 +22,9 @@ ServeFn = Callable[..., Awaitable[tuple[int, list[str]]]]
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def cache_dir(embedding_cache: Path) -> Path:
     """Shared, so only the first process builds what the knowledge index caches."""
-    return tmp_path_factory.mktemp("cache")
+    return embedding_cache
 
 
 @pytest.fixture
