@@ -24,6 +24,9 @@ KINDS = {
 }  # fmt: skip
 CASE_KEYS = {"id", "kind", "setup", "today", "turns", "question", "facts", "wrong"}
 RETRIEVAL_KEYS = {"id", "entry", "question", "split"}
+# The development set is tuned on; the held-out one only measures, so it must stay independent.
+DEV, HELDOUT = "conversations.jsonl", "conversations_heldout.jsonl"
+CONVERSATION_FILES = (DEV, HELDOUT)
 
 
 def read_jsonl(name: str) -> list[dict[str, Any]]:
@@ -36,9 +39,9 @@ def entry_ids() -> set[str]:
     return {entry.id for entry in load_entries()}
 
 
-@pytest.fixture(scope="module")
-def cases() -> list[dict[str, Any]]:
-    return read_jsonl("conversations.jsonl")
+@pytest.fixture(scope="module", params=CONVERSATION_FILES)
+def cases(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
+    return read_jsonl(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +170,14 @@ def test_plan_cases_are_asked_while_their_plan_runs(cases: list[dict]) -> None:
                 assert not first <= today <= race, case["id"]
             else:
                 assert first <= today <= race, case["id"]
+
+
+def test_heldout_conversations_share_no_case_question_or_plan_with_the_dev_set() -> None:
+    """Tuning on the dev set must not leak into the held-out score: no shared ids, wordings or
+    /plan setups (a shared plan would let numbers tuned on dev answer held-out cases)."""
+    dev, heldout = read_jsonl(DEV), read_jsonl(HELDOUT)
+    assert {c["id"] for c in dev} & {c["id"] for c in heldout} == set()
+    asked = {c["question"].strip().lower() for c in dev}
+    assert [c["id"] for c in heldout if c["question"].strip().lower() in asked] == []
+    dev_plans = {line for c in dev for line in c["setup"] if line.startswith("/plan")}
+    assert [c["id"] for c in heldout if dev_plans & set(c["setup"])] == []
