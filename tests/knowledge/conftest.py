@@ -1,5 +1,5 @@
-"""The bundled MiniLM, converted and embedded once per machine: the GGUF and the knowledge base's
-vectors live in pytest's cache directory, so only the first run pays the ~30 s of embedding."""
+"""The bundled MiniLM, opened on the tests' shared embedding cache (``tests/conftest.py``), so
+only a machine's first run converts it and embeds the knowledge base."""
 
 from __future__ import annotations
 
@@ -22,16 +22,8 @@ def model_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def cache_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cache = getattr(request.config, "cache", None)
-    if cache is None:  # -p no:cacheprovider
-        return tmp_path_factory.mktemp("embedding-cache")
-    return Path(cache.mkdir("runcoach-embeddings"))
-
-
-@pytest.fixture(scope="session")
-def embedder(model_dir: Path, cache_dir: Path) -> Iterator[Embedder]:
-    opened = open_embedder(cache_dir)
+def embedder(model_dir: Path, embedding_cache: Path) -> Iterator[Embedder]:
+    opened = open_embedder(embedding_cache)
     assert opened is not None
     yield opened
     opened.close()

@@ -27,9 +27,10 @@ def gguf_field(reader: gguf.GGUFReader, key: str) -> object:
 
 
 def test_the_converted_file_is_a_bert_encoder_with_mean_pooling(
-    model_dir: Path, cache_dir: Path
+    model_dir: Path, embedding_cache: Path
 ) -> None:
-    model = embedding.converted_model(model_dir, cache_dir, embedding.source_key(model_dir))
+    key = embedding.source_key(model_dir)
+    model = embedding.converted_model(model_dir, embedding_cache, key)
     reader = gguf.GGUFReader(model)
     assert gguf_field(reader, "general.architecture") == "bert"
     assert gguf_field(reader, "tokenizer.ggml.model") == "bert"
