@@ -1,9 +1,23 @@
-"""The development eval: the raw model against the answer pipeline, side by side.
+"""The answer evals: what runners read, with BM25 alone against hybrid retrieval.
 
-Target (issue 4), on the bundled SmolLM2-135M: the pipeline scores at least 0.85 with no
-degenerate answer, and at least 0.40 above the raw model (system prompt only). Run with
-`make bench-answers` or `.venv/bin/python bench/answer_eval.py [--limit N] [--model PATH]`;
-record the figures in bench/README.md.
+    python bench/answer_eval.py [--model [PATH]] [--out FILE] [--limit N]
+
+Every eval runs through the whole coach (plan questions, statements, small talk, calculators,
+retrieval, confidence), on a throwaway database with each case's own date:
+
+- the textbook eval (``tests/eval/questions.jsonl``), asked as a new runner's first message;
+- the conversational eval (``tests/eval/conversations.jsonl``: stored plans, earlier turns,
+  follow-ups, out-of-scope questions) and its held-out twin (``conversations_heldout.jsonl``,
+  written separately and never tuned on);
+
+each with BM25 alone and with hybrid retrieval: the fact score (0 to 1) and the share of
+confidently wrong replies (a wrong statement, or an unaccepted entry leading the reply). Then
+retrieval top-1 and top-3 on ``retrieval.jsonl`` per split, and the time to a complete reply.
+
+With ``--model`` (the bundled GGUF, or a path) the knowledge questions are asked again with the
+model drafting: how many drafts are shown and what the runner waits for them, against no drafts.
+Targets (issue 13): conversational >= 0.90 with <= 2% confidently wrong, textbook >= 0.95,
+held-out retrieval top-1 >= 0.90, median knowledge reply <= 1.5 s, plan and calculator < 100 ms.
 """
 
 from __future__ import annotations
@@ -11,102 +25,175 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import statistics
-import time
+import tempfile
 from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import track
 from rich.table import Table
 
 from bot.core.answers import SYSTEM_PROMPT
-from bot.core.grounding import is_degenerate
-from bot.core.ports import ChatMessage
-from bot.evaluation import EvalQuestion, coach_answers, fact_score, load_questions
+from bot.eval_conversations import Case, Result, conversation_runner, load_cases, textbook_cases
+from bot.evaluation import load_questions
+from bot.knowledge.base import load_entries
+from bot.knowledge.index import KnowledgeIndex, open_index
 from bot.llm.llama_cpp_backend import LlamaCppBackend
 
-QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "eval" / "questions.jsonl"
-RAW_SYSTEM_PROMPT = "You are a helpful, expert running coach. Answer the runner's question."
+EVAL = Path(__file__).resolve().parents[1] / "tests" / "eval"
+TEXTBOOK_DAY = date(2026, 12, 1)
+KNOWLEDGE_KINDS = frozenset({"knowledge", "followup", "out-of-scope", "red-flag", "textbook"})
+INSTANT_KINDS = frozenset({"plan", "no-plan", "calculator"})
 
 
-async def raw_answer(model: LlamaCppBackend, question: str, max_tokens: int) -> str:
-    messages = [ChatMessage("system", RAW_SYSTEM_PROMPT), ChatMessage("user", question)]
-    return "".join([p async for p in model.stream(messages, user="raw", max_tokens=max_tokens)])
+async def run_cases(
+    cases: Sequence[Case], index: KnowledgeIndex, model: LlamaCppBackend | None = None
+) -> list[Result]:
+    async with conversation_runner(model, index, drafts=model is not None) as run:
+        return [await run(case) for case in cases]
 
 
-async def evaluate(args: argparse.Namespace) -> dict[str, object]:
-    questions: list[EvalQuestion] = load_questions(args.questions)[: args.limit]
-    model = await LlamaCppBackend.load(
-        args.model, context_tokens=2048, timeout_s=120, system_prompt=SYSTEM_PROMPT
+def summary(results: Sequence[Result]) -> tuple[float, float]:
+    return (
+        statistics.mean(r.score for r in results),
+        sum(r.wrong for r in results) / len(results),
     )
-    async with coach_answers(model, max_tokens=args.max_tokens) as answer_of:
-        rows = []
-        for question in track(questions, description="asking", transient=True):
-            began = time.perf_counter()
-            raw = await raw_answer(model, question.question, args.max_tokens)
-            raw_s = time.perf_counter() - began
-            began = time.perf_counter()
-            answer = await answer_of(question)
-            rows.append(
-                {
-                    "id": question.id,
-                    "topic": question.topic,
-                    "raw": fact_score(raw, question.facts),
-                    "pipeline": fact_score(answer.text, question.facts),
-                    "raw_degenerate": is_degenerate(raw),
-                    "pipeline_degenerate": is_degenerate(answer.text),
-                    "from_model": answer.from_model,
-                    "raw_s": raw_s,
-                    "pipeline_s": time.perf_counter() - began,
-                    "answer": answer.text,
-                }
-            )
-    await model.close()
-    return {"rows": rows}
 
 
-def report(rows: list[dict[str, object]], console: Console) -> None:
-    by_topic: dict[str, list[dict[str, object]]] = defaultdict(list)
+def retrieval(index: KnowledgeIndex) -> dict[str, tuple[float, float]]:
+    rows = [json.loads(line) for line in (EVAL / "retrieval.jsonl").read_text().splitlines()]
+    found: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     for row in rows:
-        by_topic[str(row["topic"])].append(row)
-    table = Table(title=f"Answer eval, {len(rows)} questions (fact score, 0 to 1)")
-    for column in ("topic", "n", "raw model", "pipeline"):
-        table.add_column(column, justify="left" if column == "topic" else "right")
-    for topic, group in sorted(by_topic.items()):
-        table.add_row(
-            topic,
-            str(len(group)),
-            f"{statistics.mean(float(r['raw']) for r in group):.2f}",  # type: ignore[arg-type]
-            f"{statistics.mean(float(r['pipeline']) for r in group):.2f}",  # type: ignore[arg-type]
+        ids = [hit.entry.id for hit in index.search(row["question"], 3)]
+        found[row["split"]].append((ids[:1] == [row["entry"]], row["entry"] in ids))
+    return {
+        split: (sum(a for a, _ in hits) / len(hits), sum(b for _, b in hits) / len(hits))
+        for split, hits in sorted(found.items())
+    }
+
+
+def seconds(results: Sequence[Result], kinds: frozenset[str]) -> str:
+    times = sorted(r.seconds for r in results if r.case.kind in kinds)
+    if not times:
+        return "-"
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return f"p50 {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
+
+
+async def evaluate(args: argparse.Namespace, console: Console) -> dict[str, object]:
+    sets = {
+        "textbook": textbook_cases(load_questions(EVAL / "questions.jsonl"), TEXTBOOK_DAY),
+        "conversations": load_cases(EVAL / "conversations.jsonl"),
+    }
+    if (EVAL / "conversations_heldout.jsonl").exists():
+        sets["held-out conversations"] = load_cases(EVAL / "conversations_heldout.jsonl")
+    sets = {name: cases[: args.limit] for name, cases in sets.items()}
+    lexical = KnowledgeIndex(load_entries())
+    hybrid = await asyncio.to_thread(open_index, args.cache)
+    table = Table(title="Answer evals through the whole coach (fact score; confidently wrong)")
+    for column in ("eval", "n", "BM25 alone", "hybrid", "hybrid by kind"):
+        table.add_column(
+            column, justify="left" if column in ("eval", "hybrid by kind") else "right"
         )
-    raw = statistics.mean(float(r["raw"]) for r in rows)  # type: ignore[arg-type]
-    ours = statistics.mean(float(r["pipeline"]) for r in rows)  # type: ignore[arg-type]
-    table.add_row("all", str(len(rows)), f"{raw:.2f}", f"{ours:.2f}", style="bold")
+    report: dict[str, object] = {}
+    timed: list[Result] = []
+    for name, cases in sets.items():
+        base = await run_cases(cases, lexical)
+        ours = await run_cases(cases, hybrid)
+        timed += ours
+        by_kind: dict[str, list[Result]] = defaultdict(list)
+        for result in ours:
+            by_kind[result.case.kind].append(result)
+        kinds = ", ".join(f"{k} {summary(v)[0]:.2f}" for k, v in sorted(by_kind.items()))
+        (b_score, b_wrong), (h_score, h_wrong) = summary(base), summary(ours)
+        table.add_row(
+            name,
+            str(len(cases)),
+            f"{b_score:.3f}; {b_wrong:.1%}",
+            f"{h_score:.3f}; {h_wrong:.1%}",
+            kinds,
+        )
+        report[name] = {
+            "bm25": [b_score, b_wrong],
+            "hybrid": [h_score, h_wrong],
+            "misses": [
+                {"id": r.case.id, "score": r.score, "wrong": r.wrong, "reply": r.reply}
+                for r in ours
+                if r.score < 1 or r.wrong
+            ],
+        }
     console.print(table)
+    splits = {"BM25 alone": retrieval(lexical), "hybrid": retrieval(hybrid)}
+    for name, scores in splits.items():
+        console.print(
+            f"retrieval, {name}: "
+            + "; ".join(
+                f"{split} top-1 {t1:.3f}, top-3 {t3:.3f}" for split, (t1, t3) in scores.items()
+            )
+        )
     console.print(
-        f"pipeline {ours:.2f} vs raw {raw:.2f}: +{ours - raw:.2f}; degenerate answers: raw "
-        f"{sum(bool(r['raw_degenerate']) for r in rows)}, pipeline "
-        f"{sum(bool(r['pipeline_degenerate']) for r in rows)}; model drafts shown: "
-        f"{sum(bool(r['from_model']) for r in rows)}/{len(rows)}; median seconds per answer: "
-        f"raw {statistics.median(float(r['raw_s']) for r in rows):.2f}, "  # type: ignore[arg-type]
-        f"pipeline {statistics.median(float(r['pipeline_s']) for r in rows):.2f}"  # type: ignore[arg-type]
+        f"time to a complete reply (drafts off): knowledge {seconds(timed, KNOWLEDGE_KINDS)}; "
+        f"plan and calculator {seconds(timed, INSTANT_KINDS)}"
     )
+    report["retrieval"] = splits
+    if args.model is not None:
+        report["drafts"] = await drafting(args, sets, hybrid, console)
+    hybrid.close()
+    return report
+
+
+async def drafting(
+    args: argparse.Namespace,
+    sets: dict[str, list[Case]],
+    hybrid: KnowledgeIndex,
+    console: Console,
+) -> dict[str, object]:
+    """The knowledge questions again with the model drafting: is the wait worth it?"""
+    path = None if args.model == "bundled" else Path(args.model)
+    model = await LlamaCppBackend.load(
+        path, context_tokens=2048, timeout_s=120, system_prompt=SYSTEM_PROMPT
+    )
+    cases = [c for cases in sets.values() for c in cases if c.kind in KNOWLEDGE_KINDS]
+    try:
+        off = await run_cases(cases, hybrid)
+        on = await run_cases(cases, hybrid, model)
+    finally:
+        await model.close()
+    shown = sum(a.reply != b.reply for a, b in zip(on, off, strict=True))
+    console.print(
+        f"drafting on {len(cases)} knowledge questions: drafts shown {shown / len(cases):.0%}; "
+        f"fact score {summary(on)[0]:.3f} with drafts, {summary(off)[0]:.3f} without; time to a "
+        f"complete reply with drafts {seconds(on, KNOWLEDGE_KINDS)}, "
+        f"without {seconds(off, KNOWLEDGE_KINDS)}"
+    )
+    return {"shown": shown / len(cases), "score_on": summary(on)[0], "score_off": summary(off)[0]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=Path, default=QUESTIONS)
-    parser.add_argument("--model", type=Path, default=None, help="a GGUF (default: bundled)")
-    parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
-    parser.add_argument("--max-tokens", type=int, default=160)
-    parser.add_argument("--out", type=Path, help="write every answer and score as JSON")
+    parser.add_argument(
+        "--model",
+        nargs="?",
+        const="bundled",
+        default=None,
+        help="also measure drafting with this GGUF (default: the bundled model)",
+    )
+    parser.add_argument("--limit", type=int, default=None, help="only the first N of each eval")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "runcoach-bench-cache",
+        help="where the embedding model and vectors are cached",
+    )
+    parser.add_argument("--out", type=Path, help="write every miss and score as JSON")
     args = parser.parse_args()
-    result = asyncio.run(evaluate(args))
-    rows = result["rows"]
-    report(rows, Console())  # type: ignore[arg-type]
+    logging.disable(logging.WARNING)
+    report = asyncio.run(evaluate(args, Console()))
     if args.out:
-        args.out.write_text(json.dumps(result, indent=1))
+        args.out.write_text(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

@@ -16,12 +16,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from time import perf_counter
 
 from bot.core.answers import AnswerPipeline
 from bot.core.coach import Coach
 from bot.core.messages import IncomingMessage
 from bot.core.ports import ChatModel
-from bot.evaluation import fact_score, normalise
+from bot.evaluation import EvalQuestion, fact_score, normalise
 from bot.knowledge.base import Entry, load_entries
 from bot.knowledge.index import KnowledgeIndex
 from bot.storage import migrate
@@ -57,6 +58,7 @@ class Result:
     score: float
     wrong: bool  # confidently wrong: a wrong statement, or an unaccepted entry leads the reply
     lead_entry: str | None  # the knowledge entry the reply opens with, if any
+    seconds: float = 0.0  # from the question's arrival to the complete reply
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -84,6 +86,12 @@ def load_cases(path: Path) -> list[Case]:
     return cases
 
 
+def textbook_cases(questions: list[EvalQuestion], today: date) -> list[Case]:
+    """The textbook eval's questions as first messages from a new runner, asked through the
+    whole coach like any other case."""
+    return [Case(q.id, "textbook", (), today, (), q.question, q.facts, (), ()) for q in questions]
+
+
 def lead_entry(reply: str, entries: tuple[Entry, ...]) -> str | None:
     """The entry whose text the reply opens with (a shown entry is quoted as written)."""
     said = normalise(reply)
@@ -95,13 +103,13 @@ def lead_entry(reply: str, entries: tuple[Entry, ...]) -> str | None:
     return min(found)[1] if found else None
 
 
-def judge(case: Case, reply: str, entries: tuple[Entry, ...]) -> Result:
+def judge(case: Case, reply: str, entries: tuple[Entry, ...], seconds: float = 0.0) -> Result:
     said = normalise(reply)
     lead = lead_entry(reply, entries)
     wrong = any(normalise(statement) in said for statement in case.wrong)
     if case.entries and lead is not None and lead not in case.entries:
         wrong = True
-    return Result(case, reply, fact_score(reply, case.facts), wrong, lead)
+    return Result(case, reply, fact_score(reply, case.facts), wrong, lead, seconds)
 
 
 class _Clock:
@@ -116,7 +124,11 @@ class _Clock:
 
 @asynccontextmanager
 async def conversation_runner(
-    model: ChatModel | None, index: KnowledgeIndex, *, max_tokens: int = 160
+    model: ChatModel | None,
+    index: KnowledgeIndex,
+    *,
+    max_tokens: int = 160,
+    drafts: bool = True,
 ) -> AsyncIterator[Callable[[Case], Awaitable[Result]]]:
     """Runs cases through a real Coach and answer pipeline on a throwaway SQLite database."""
     entries = load_entries()
@@ -126,18 +138,22 @@ async def conversation_runner(
         engine = create_engine(url)
         clock = _Clock()
         storage = SqlStorage(engine, clock=clock)
-        pipeline = AnswerPipeline(storage, index, model, clock=clock, max_tokens=max_tokens)
+        pipeline = AnswerPipeline(
+            storage, index, model, clock=clock, max_tokens=max_tokens, drafts=drafts
+        )
         coach = Coach(storage, answer=pipeline, clock=clock)
 
         async def run(case: Case) -> Result:
             clock.now = datetime.combine(case.today, ASKED_AT, tzinfo=UTC)
             for text in (*case.setup, *case.turns):
                 await coach.handle(IncomingMessage("eval", case.id, text, display_name="Sam"))
+            began = perf_counter()
             replies = await coach.handle(
                 IncomingMessage("eval", case.id, case.question, display_name="Sam")
             )
+            seconds = perf_counter() - began
             reply = "\n".join(message.text for message in replies if message.text)
-            return judge(case, reply, entries)
+            return judge(case, reply, entries, seconds)
 
         try:
             yield run
