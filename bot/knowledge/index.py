@@ -20,6 +20,7 @@ Without an embedder the index is the plain BM25 one, and returns nothing when no
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ class KnowledgeIndex:
         self._bm25.index(tokens, show_progress=False)
         self._embedder = embedder
         self.fusion = fusion
+        self._remembered_vector = functools.lru_cache(maxsize=1024)(self._vector)
         if embedder is not None:
             labels = [_labels(entry) for entry in self._entries]
             self._documents = embedder.embed_cached([_dense_document(e) for e in self._entries])
@@ -108,11 +110,17 @@ class KnowledgeIndex:
         return lexical, (_cosines(self._documents, vector) + closest_label) / 2
 
     def similarity(self, a: str, b: str) -> float | None:
-        """The cosine of two texts' embeddings (1 = same meaning); None without an embedder."""
+        """The cosine of two texts' embeddings (1 = same meaning); None without an embedder.
+
+        Texts' vectors are remembered: the same entries come up again and again, and an entry's
+        body takes 50-100 ms to embed where a question takes 10."""
         if self._embedder is None:
             return None
-        first, second = self._embedder.embed([a, b])
-        return float(first @ second)
+        return float(self._remembered_vector(a) @ self._remembered_vector(b))
+
+    def _vector(self, text: str) -> np.ndarray:
+        assert self._embedder is not None
+        return self._embedder.embed([text])[0]
 
     def close(self) -> None:
         """Frees the embedding model, if any."""
