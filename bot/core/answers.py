@@ -53,6 +53,7 @@ SAME_TOPIC = 0.55  # ...when the two entries are about the same thing (embedding
 # closest topics; below UNSURE the question is not one it has notes on. Tuned on the dev splits
 # of tests/eval (retrieval.jsonl, conversations.jsonl); bench/answer_eval.py prints the effect.
 SURE = 0.45
+AGREED = 0.38  # ...or at or above this when BM25 ranks the same entry first
 UNSURE = 0.30
 SAFETY_TOPIC = "red-flags"  # the knowledge base's emergency entries
 FOLLOW_UP_GAIN = 0.05  # read with the last question, a follow-up matches this much better
@@ -301,12 +302,14 @@ def _sureness(hits: Sequence[Hit]) -> str:
     lexical match counts as sure, as it always did."""
     if not hits:
         return "none"
-    cosine = hits[0].cosine
-    if cosine is None:
+    best = hits[0]
+    if best.cosine is None or best.cosine >= SURE:
         return "sure"
-    if cosine >= SURE:
+    # Meaning and words agreeing on one entry is surer than either alone.
+    agreed = best.bm25 > 0 and best.bm25 >= max(hit.bm25 for hit in hits)
+    if agreed and best.cosine >= AGREED:
         return "sure"
-    return "unsure" if cosine >= UNSURE else "none"
+    return "unsure" if best.cosine >= UNSURE else "none"
 
 
 def _followed_by(lead: str, others: Sequence[Entry]) -> str:

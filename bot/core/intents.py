@@ -178,7 +178,8 @@ _PROFILE_FILLER = frozenset(
         "coach", "plus", "then", "too", "as", "well", "ok", "okay", "yeah",
         "january", "february", "march", "april", "may", "june", "july", "august", "september",
         "october", "november", "december", "spring", "summer", "autumn", "fall", "winter",
-        "miles", "mile", "km", "kms", "metric", "please", "pls", "instead", "units",
+        "miles", "mile", "km", "kms", "metric", "please", "pls", "instead", "units", "doing",
+        "getting", "putting", "averaging", "average", "logging", "ish", "approx", "give", "take",
     }
 )  # fmt: skip
 
@@ -198,6 +199,8 @@ def _profile(cleaned: str) -> Invocation | None:
     for start, end in spans:
         rest[start:end] = " " * (end - start)
     words = re.findall(r"[a-z']+|\d\S*", "".join(rest).lower())
-    if any(word not in _PROFILE_FILLER for word in words):
+    # Several facts at once ("I run 35k a week over 5 days, 10k pb 46:30") are a statement of
+    # them whatever else the message says; one fact must come with filler words only.
+    if len(spans) < 2 and any(word not in _PROFILE_FILLER for word in words):
         return None
     return Invocation("profile", cleaned)

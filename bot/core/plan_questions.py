@@ -41,7 +41,11 @@ _HOW_TO = re.compile(
     r"|hydrat\w*|caffeine|coffee|alcohol|beer|wear|wearing|shoes?|clothes|clothing|kit|gear|socks"
     r"|stretch\w*|foam|roll\w*|warm[\s-]?up|cool[\s-]?down|sleep\w*|music|headphones|breath\w*"
     r"|cadence|form|strength|gym|weights|yoga|massage|ice|bath|chafing|blisters?|sunscreen"
-    r"|heart rate|hr|watch|gps|strava|treadmill|weigh\w*|diet|protein|supplement\w*|iron)\b"
+    r"|heart rate|hr|watch|gps|strava|treadmill|weigh\w*|diet|protein|supplement\w*|iron|pints?"
+    r"|wine|booze|hangover|rubbing|chaf\w*|raw)\b"
+    r"|^\W*(?:how (?:do|can|should|would|to) (?:i|you|we)?\b(?! (?:get|see|find) (?:my|the) plan))"
+    r"|^\W*why (?:does|do|am|is it|are)\b|\bwhat (?:does|do) (?:that|this|it|\w+) mean\b"
+    r"|\bhow do you (?:work out|calculate|decide|set|choose)\b"
 )
 
 _LONG = re.compile(r"\blong[\s-]?(?:run|runs|one|slow run|distance run)\b|\blsr\b|\blongest run\b")
@@ -53,8 +57,10 @@ _TOTAL = re.compile(
 _RACE_WHEN = re.compile(
     r"\b(?:when(?:'s| is)? (?:my|the) (?:race|marathon|half|10k|5k|big day)"
     r"|race (?:day|date)|raceday|date of (?:my|the) race"
-    r"|how (?:long|many (?:weeks|days)) (?:until|till|til|to|before|left|are left|to go)"
+    r"|how (?:long|many (?:weeks|days)) (?:until|till|til|to|before|left|are left|to go)\b"
+    r"[^?.!]{0,20}\b(?:race|marathon|half|10k|5k|big day|go|left)\b"
     r"|(?:weeks?|days?) (?:left|to go|until|till|til|away|out)|countdown"
+    r"|\bwhen'?s? (?:is )?(?:my|the) (?:race|marathon|half|10k|5k|big day)"
     r"|how (?:long|many weeks) is (?:my|the) plan|what week (?:am i|is it|are we)"
     r"|which week (?:am i|is it|are we))"
 )
@@ -63,7 +69,10 @@ _PREDICTION = re.compile(
     r"|what time (?:will|could|can|should|might|would) i|how fast (?:will|could|can|should|might) i"
     r"|race pace|goal pace|target pace|what (?:will|would|could) i (?:run|finish|get)"
     r"|what time (?:do you think|d'you think|would you say)? ?i(?:'ll| will| can| could| would)?"
-    r"|on track for|(?:time|pace) am i on|what am i on for|what (?:could|can) i (?:do|run|get))\b"
+    r"|on track for|(?:time|pace) am i on|what am i on for|what (?:could|can) i (?:do|run|get)"
+    r"|am i (?:on|on track|on course|in shape|fit enough|going|likely)"
+    r" (?:for|to (?:get|run|break|go))"
+    r"|(?:can|could|will) i (?:break|go under|get under|do|run) (?:sub|\d))\b"
 )
 _PACE = re.compile(
     r"\bpaces?\b|\bpacing\b|\bhow (?:fast|slow|quick|quickly|slowly)\b|\bspeed\b"
@@ -131,7 +140,10 @@ _CONDITIONS: tuple[tuple[Condition, re.Pattern[str]], ...] = (
         "tired",
         re.compile(
             r"\b(?:tired|exhausted|knackered|wiped|drained|fatigued?|no energy|low energy|sleepy"
-            r"|slept (?:badly|poorly|terribly|bad)|(?:didn't|did not|couldn't|barely) sleep\w*"
+            r"|slept (?:badly|poorly|terribly|bad|\d+ hours?)"
+            r"|(?:didn't|did not|couldn't|barely) sleep\w*"
+            r"|(?:little|no|lack of|not much|not enough|bad|poor|terrible|zero) sleep|only slept"
+            r"|\d+ hours? (?:of )?sleep|up all night|night shift|jet ?lag\w*|newborn|insomnia"
             r"|bad night|hungover|hung over|burnt? out|run down|rundown|shattered|cooked|zonked)\b"
         ),
     ),
@@ -139,7 +151,11 @@ _CONDITIONS: tuple[tuple[Condition, re.Pattern[str]], ...] = (
         "busy",
         re.compile(
             r"\b(?:busy|no time|short on time|don't have time|dont have time|not enough time"
-            r"|working late|work late|travel\w*|meeting|deadline|kids|only have \d+ ?min\w*)\b"
+            r"|working late|work late|travel\w*|meeting|deadline|kids|in a rush|rushed"
+            r"|tight on time"
+            r"|only (?:have|got) (?:\d+|an?|half an?|about \d+) ?(?:min\w*|hours?|hr)"
+            r"|(?:\d+|forty|thirty|twenty) ?min(?:ute)?s? (?:before|until|till|to spare|free"
+            r"|max))\b"
         ),
     ),
     (
@@ -168,6 +184,10 @@ _WORKOUT_ASKED = re.compile(
     r"|\b(?:how (?:far|long|many (?:km|kms|miles|k))|how much)\b[^?.!]{0,20}"
     r"\b(?:run|running|i|my)\b"
 )
+_SCHEDULE_ASKED = re.compile(
+    r"\b(?:how (?:far|long|many (?:km|kms|miles|k))|wh?at|whats|what's|wats|when|whens|when's"
+    r"|which|where|anything|got)\b"
+)
 _TODAY_WORD = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b")
 _FIRST_RUN = re.compile(r"\b(?:my|the) first (?:run|workout|session|training day|day)\b")
 _JOINT = re.compile(r"\b(?:to|on|onto|until|till|for|with|and)\b")
@@ -195,6 +215,10 @@ class PlanQuestion:
     moved_to: Days | None = None  # for "move": where the workout in ``days`` should go
     units: Literal["km", "mi"] | None = None  # "... in miles?"
     elliptical: bool = False  # "and ...?", "what about ...": leans on the question before
+    # Only the plan can answer it ("what am I running tomorrow?"), so without one the coach says
+    # so; otherwise ("how fast should my long run be?") the knowledge base answers a runner
+    # who has no plan.
+    needs_plan: bool = False
 
 
 def normalise(text: str) -> str:
@@ -222,6 +246,7 @@ def _read(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
     zone = next((name for name, pattern in ZONES if pattern.search(t)), None)
     condition = next((name for name, pattern in _CONDITIONS if pattern.search(t)), None)
 
+    how_to = bool(_HOW_TO.search(t))
     if _MOVE.search(t) and (personal or days) and (move := _move(t, today, plan_start)):
         return move
     if _SHOULD.search(t) and (personal or days):
@@ -229,30 +254,32 @@ def _read(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
             days = find_days("today", today)
         return PlanQuestion("should_run", days, zone, condition or "none", units=units)
     if _RACE_WHEN.search(t):
-        return PlanQuestion("race", days, units=units)
+        return PlanQuestion("race", days, units=units, needs_plan=True)
     if _PREDICTION.search(t) and (personal or "race" in t):
         return PlanQuestion("prediction", days, units=units)
     if _FIRST_RUN.search(t):
-        return PlanQuestion("first", units=units)
+        return PlanQuestion("first", units=units, needs_plan=True)
+    if how_to:
+        return None
     if _paces_asked(t, zone, personal) and not _numbers_given(t):
         if days:
             return PlanQuestion("workout", days, units=units)
-        return PlanQuestion("paces", days, zone, units=units)
-    if _LONG.search(t) and (personal or days) and not _HOW_TO.search(t):
-        return PlanQuestion("long", days, units=units)
-    if _TOTAL.search(t) and days and days.whole_week and not _HOW_TO.search(t):
-        return PlanQuestion("total", days, units=units)
+        return PlanQuestion("paces", days, zone, units=units, needs_plan=bool(_MY_PACE.search(t)))
+    if _PACE.search(t) and len(t.split()) <= 4:  # "what pace?" after a question about a day
+        return PlanQuestion(None, days, zone, units=units, elliptical=True)
+    if _LONG.search(t) and (personal or days):
+        return PlanQuestion("long", days, units=units, needs_plan=bool(_SCHEDULE_ASKED.search(t)))
+    if _TOTAL.search(t) and days and days.whole_week:
+        return PlanQuestion("total", days, units=units, needs_plan=True)
     if _OVERVIEW.search(t) and not days:
-        return PlanQuestion("overview", units=units)
-    if _HOW_TO.search(t):
-        return None
+        return PlanQuestion("overview", units=units, needs_plan=True)
     if days is not None:
         if _FOLLOW_UP.search(t) or (len(t.split()) <= 3 and not _PLANNED.search(t)):
             return PlanQuestion(None, days, zone, units=units)
         if _WORKOUT_ASKED.search(t) or (len(t.split()) <= 3 and _ASKING.search(t)):
-            return PlanQuestion("workout", days, units=units)
-        if zone in _KIND_OF_ZONE and _ASKING.search(t):  # "the tempo thing tomorrow?"
-            return PlanQuestion("workout", days, units=units)
+            return PlanQuestion("workout", days, units=units, needs_plan=True)
+        if zone in _KIND_OF_ZONE and _SCHEDULE_ASKED.search(t):  # "the tempo thing tomorrow?"
+            return PlanQuestion("workout", days, units=units, needs_plan=True)
         return None
     if zone in _KIND_OF_ZONE and personal and _ASKING.search(t) and _next_session_asked(t):
         return PlanQuestion("kind", None, zone, units=units)
@@ -277,7 +304,7 @@ def follow_up(current: PlanQuestion | None, previous: PlanQuestion | None) -> Pl
         return current
     if previous is None or previous.subject is None or _about_the_whole_plan(previous, current):
         if current.days is not None:
-            return replace(current, subject="workout")
+            return replace(current, subject="workout", needs_plan=True)
         return None
     days = current.days or previous.days
     if current.days is not None and current.days.relative and previous.days is not None:
@@ -347,4 +374,4 @@ def _move(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
         source = Days((today,), "today") if "today" in t else None
     if source is None and zone is None:
         return None
-    return PlanQuestion("move", source, zone, moved_to=target)
+    return PlanQuestion("move", source, zone, moved_to=target, needs_plan=True)

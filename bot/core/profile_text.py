@@ -69,8 +69,9 @@ _RACE_TIME_FIRST = re.compile(
 # "miles please", "in miles", "I'm in the US", "use km": which units the runner reads.
 _UNITS = re.compile(
     r"\b(?:(?:in|use|using|prefer|want|switch to|give me)\s+)?(miles|mi|km|kms|kilomet(?:er|re)s)"
-    r"\s+(?:please|pls|plz|thanks|instead)\b|\b(?:in|use|using|prefer|switch to)\s+"
-    r"(miles|km|kms|kilomet(?:er|re)s|metric|imperial)\b|\b(?:i'm|im|i am)\s+(?:in|from)\s+the\s+"
+    r"\s+(?:please|pls|plz|thanks|instead)\b|\b(?:use|using|prefer|switch to|switch me to"
+    r"|everything in|always in|i think in|i run in)\s+(miles|km|kms|kilomet(?:er|re)s|metric"
+    r"|imperial)\b|\b(?:i'm|im|i am)\s+(?:in|from)\s+the\s+"
     r"(us|usa|states)\b",
     re.IGNORECASE,
 )

@@ -13,7 +13,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (
         r"chest\s*(pain|pressure|tight|hurt|ache)|(pain|pressure|tight\w*)\s+(in|on)\s+(my\s+)?chest"
         r"|(squeez\w*|crush\w*|tight\w*|pressure|heavy|heaviness)\b[^.?!]{0,25}\b(in|on|across)\s+"
-        r"(my\s+|the\s+)?chest\b(?!\s*strap)",
+        r"(my\s+|the\s+)?chest\b(?!\s*strap)"
+        r"|chest\b(?!\s*strap)[^.?!]{0,25}\b(pain|pressure|tight\w*|hurt\w*|ach\w*|squeez\w*"
+        r"|crush\w*|heavy)"
+        r"|(pain|ache|aching|tingl\w*|numb\w*)[^.?!]{0,30}\b(spread\w*|radiat\w*|going|shoot\w*)"
+        r"\s+(down\s+|up\s+|in)?(to\s+|into\s+)?(my\s+)?(left\s+)?(arm|jaw|neck|shoulder)",
         "chest pain or pressure",
     ),
     (r"faint|pass(ed)?\s*out|black(ed)?\s*out|collaps|lost consciousness", "fainting"),

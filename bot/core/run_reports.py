@@ -17,7 +17,11 @@ from bot.plans.model import Units
 
 _DONE = re.compile(
     r"\b(?:did|done|ran|finished|completed|smashed|knocked out|nailed|got in|got out"
-    r"|went (?:for|out)|managed|logged|jogged|crushed|killed|survived|struggled through)\b"
+    r"|went (?:for|out)|managed|logged|jogged|crushed|killed|survived|struggled through"
+    r"|got in|squeezed in|banged out|ticked off)\b"
+    r"|\b(?:back|home|in) from (?:a |an |my |the |this morning's |today's )?(?:\d|one|two|three"
+    r"|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|long|easy|tempo|recovery|run|jog"
+    r"|parkrun|session|workout|intervals|reps)"
 )
 _NOT_DONE = re.compile(
     r"\b(?:will|going to|gonna|plan to|planning|want to|wanna|should|shall|tomorrow|tmrw"
@@ -27,8 +31,16 @@ _RUN_THING = re.compile(
     r"\b(?:run|jog|long run|long one|tempo|intervals?|reps|workout|session|easy run|recovery run"
     r"|race|parkrun|5k|10k|half|marathon|miles?|km|kms|k)\b"
 )
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "a half": 0.5, "half a": 0.5,
+}  # fmt: skip
 _DISTANCE = re.compile(
-    r"(?<![\d:.])(\d{1,3}(?:[.,]\d{1,2})?)\s*(km|kms|k|kilomet(?:er|re)s?|mi|mile|miles|m)\b"
+    r"(?<![\d:.])(\d{1,3}(?:[.,]\d{1,2})?|"
+    + "|".join(word for word in _NUMBER_WORDS if " " not in word)
+    + r")\s*(km|kms|k|kilomet(?:er|re)s?|mi|mile|miles|m)\b"
 )
 _SKIPPED = re.compile(
     r"\b(?:skipped|missed|didn't run|did not run|couldn't run|no run|bailed"
@@ -110,7 +122,8 @@ def _distance(t: str, units: Units) -> float | None:
             return None
         value = float(bare.group(1).replace(",", "."))
         return round(value * 1.609344 if units == "mi" else value, 2) or None
-    value = float(match.group(1).replace(",", "."))
+    number = match.group(1)
+    value = float(_NUMBER_WORDS.get(number) or number.replace(",", "."))
     unit = match.group(2)
     if unit == "m":
         if value < 100:  # "8m" is 8 miles in runner's shorthand; metres would be a sprint

@@ -11,10 +11,15 @@ import re
 _GREETING = (
     r"hi+|hey+|hello+|hiya|howdy|yo|sup|wassup|what's up|whats up|hey there|hi there|hello there"
     r"|good (?:morning|afternoon|evening|day)|morning|evening|g'day|hola|bonjour|greetings"
+    r"|👋|🙋"
 )
 _THANKS = (
     r"thanks?|thank you|thank u|thx|ty|tysm|cheers|ta|much appreciated|appreciate (?:it|that)"
     r"|thanks a lot|thanks so much|many thanks|great thanks|legend|you're the best|youre the best"
+    r"|you(?:'re| are|re)? (?:a |the )?(?:star|legend|great|awesome|amazing|brilliant|the best"
+    r"|a lifesaver|so helpful|very helpful|really helpful)"
+    r"|(?:that's|thats|that was) (?:really |so )?(?:helpful|great|perfect|useful|brilliant)"
+    r"|great help|big help|love this|love you"
 )
 _ACK = (
     r"ok|okay|k|kk|okey|cool|great|nice|awesome|perfect|sweet|lol|haha|got it|gotcha|sounds good"

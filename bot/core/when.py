@@ -32,7 +32,19 @@ _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}")
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_THE_NTH = re.compile(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b")
+_NOT_A_DATE = (
+    r"(?!\s+(?:week|weeks|run|runs|workout|session|race|time|half|mile|km|k|day|days|month"
+    r"|lap|few|couple|\d))"
+)
+_THE_NTH = re.compile(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b" + _NOT_A_DATE)
+_ORDINALS = [
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+    "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+    "seventeenth", "eighteenth", "nineteenth", "twentieth",
+]  # fmt: skip
+_ORDINAL_WORD = re.compile(
+    r"\bthe\s+(?:(twenty|thirty)[\s-]?)?(" + "|".join(_ORDINALS) + r"|thirtieth)\b" + _NOT_A_DATE
+)
 _TODAY = re.compile(
     r"\b(?:today|todays|2day|tonight|tonite|this (?:morning|afternoon|evening|arvo)|right now)\b"
 )
@@ -133,8 +145,8 @@ def _explicit_date(t: str, today: date) -> date | None:
     if day_month is not None:
         month = _MONTHS.index(day_month[1][:3]) + 1
         return _nearest(today, month, day_month[0])
-    if match := _THE_NTH.search(t):
-        number = int(match.group(1))
+    number = _nth(t)
+    if number is not None:
         candidates = []
         for shift in (0, 1):
             year, month = divmod(today.year * 12 + today.month - 1 + shift, 12)
@@ -143,6 +155,18 @@ def _explicit_date(t: str, today: date) -> date | None:
             except ValueError:
                 continue
         return next((c for c in candidates if c >= today - timedelta(days=7)), None)
+    return None
+
+
+def _nth(t: str) -> int | None:
+    """'the 17th', 'the twenty first': a day of the month on its own."""
+    if match := _THE_NTH.search(t):
+        return int(match.group(1))
+    if match := _ORDINAL_WORD.search(t):
+        if match.group(2) == "thirtieth":
+            return 30
+        tens = {"twenty": 20, "thirty": 30}.get(match.group(1) or "", 0)
+        return tens + _ORDINALS.index(match.group(2)) + 1
     return None
 
 

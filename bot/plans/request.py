@@ -187,6 +187,14 @@ def parse_recent_race(text: str) -> RecentRace:
         time_s = science.parse_clock(time_text)
     except ValueError as err:
         raise PlanRequestError(str(err)) from None
+    if (
+        time_s > 0
+        and time_text.count(":") == 1
+        and not science.is_humanly_possible(distance_km, time_s)
+        and science.is_humanly_possible(distance_km, time_s * 60)
+        and time_s * 60 / distance_km <= SLOWEST_RACE_PACE_S_PER_KM
+    ):
+        time_s *= 60  # "half=1:58" is 1 h 58 min: as minutes and seconds nobody could run it
     if time_s <= 0 or not science.is_humanly_possible(distance_km, time_s):
         raise PlanRequestError(
             f"{science.format_clock(time_s)} for {distance_text} is faster than the world record: "

@@ -9,7 +9,6 @@ gets it.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from bot.core import plan_questions, run_reports, smalltalk
@@ -27,7 +26,6 @@ from bot.plans.adapt import Status
 from bot.plans.model import days_of
 from bot.plans.workouts import describe_day
 
-_ONLY_THE_PLAN_KNOWS = frozenset({"workout", "long", "total", "race", "overview", "first", "move"})
 _CHECK_IN_STATUS: dict[str, Status] = {
     "done": "done",
     "skip": "skipped",
@@ -57,8 +55,8 @@ async def run_report(ctx: Context, text: str) -> list[OutgoingMessage] | None:
     record = ctx.active_plan(user)
     units = record.units if record else "km"
     report = run_reports.read(text, ctx.local_date(user), units)
-    if report is None:
-        return None
+    if report is None or (record is None and red_flags(text)):
+        return None  # without a plan to stop, a red flag is the answer pipeline's to handle
     if record is None:
         return reply(
             "Nice run! Build a plan with /plan 10k 8weeks and I'll log runs like that against it "
@@ -103,11 +101,7 @@ async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None
         question = plan_questions.follow_up(question, _previous(ctx, user, today, start))
         if question is None or question.subject is None:
             return None
-    if (
-        plan is None
-        and question.subject not in _ONLY_THE_PLAN_KNOWS
-        and not (question.subject == "paces" and re.search(r"\bmy\b", text.lower()))
-    ):
+    if plan is None and not question.needs_plan:
         return None  # without a plan, "should I run with a cold?" is a knowledge question
     reply_ = answer(question, PlanView(plan, record.units if record else "km", today))
     body = reply_.text
