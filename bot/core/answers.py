@@ -20,6 +20,7 @@ here: the coach turns them into commands first (``intents.py``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -32,7 +33,15 @@ from zoneinfo import ZoneInfo
 from bot.core.calculators import answer_numeric
 from bot.core.errors import ModelError
 from bot.core.grounding import check_answer, hopeless
-from bot.core.ports import ChatMessage, ChatModel, PlanRecord, ProfileRecord, Storage, UserRecord
+from bot.core.ports import (
+    Asker,
+    ChatMessage,
+    ChatModel,
+    PlanRecord,
+    ProfileRecord,
+    Storage,
+    UserRecord,
+)
 from bot.core.red_flags import red_flags, safety_advice
 from bot.knowledge.base import Entry, Hit
 from bot.plans import science
@@ -97,7 +106,7 @@ class Answer:
 
 
 class AnswerPipeline:
-    """The coach's ``answer`` callable: ``await pipeline(user, text)``."""
+    """The coach's ``answer`` callable: ``await pipeline(asker, text)``."""
 
     def __init__(
         self,
@@ -124,11 +133,13 @@ class AnswerPipeline:
         # a restart costs one "I don't remember", and it keeps no extra rows about anyone.
         self._last_sources: dict[int, tuple[str, ...]] = {}
 
-    async def __call__(self, user: UserRecord | None, text: str) -> str:
+    async def __call__(self, asker: Asker, text: str) -> str:
+        user = asker.find_user()
         if _SOURCES_REQUEST.match(text):
             return self._sources_reply(user)
         answer = await self.answer(user, text)
-        if user is not None and not answer.refused:
+        if not answer.refused:
+            user = user or asker.user()
             self._storage.add_turn(user.id, "user", text)
             self._storage.add_turn(user.id, "assistant", answer.text)
             self._last_sources[user.id] = answer.sources
@@ -145,7 +156,9 @@ class AnswerPipeline:
         numeric = answer_numeric(text) or self._numeric_follow_up(user, text)
         if numeric is not None:
             return Answer(numeric, (CALCULATOR_SOURCE,))
-        hits = _safety_last(self._search(user, text), text)
+        # Embedding the question and the entries is CPU work: off the event loop, so one
+        # runner's question never delays another's /today.
+        hits = await asyncio.to_thread(self._retrieve, user, text)
         sureness = _sureness(hits)
         if sureness == "none":
             return Answer(NO_NOTES, refused=True)
@@ -157,7 +170,7 @@ class AnswerPipeline:
         # token (about 0.4 s each on 2 cores) and gives a small model more to confuse. A close
         # runner-up about the same thing is shown after the answer as it is written: the
         # question was ambiguous between them, and the runner-up is often the one that answers.
-        best, *others = self._worth_showing(hits)
+        best, *others = await asyncio.to_thread(self._worth_showing, hits)
         sources = tuple(_cite(entry) for entry in (best, *others))
         if not self._drafts or self._model is None:
             return Answer(_followed_by(best.body, others), sources)
@@ -165,6 +178,9 @@ class AnswerPipeline:
         if drafted is not None:
             return Answer(_followed_by(drafted, others), sources, from_model=True, drafted=True)
         return Answer(_followed_by(best.body, others), sources, drafted=True)
+
+    def _retrieve(self, user: UserRecord | None, text: str) -> list[Hit]:
+        return _safety_last(self._search(user, text), text)
 
     def _last_question(self, user: UserRecord) -> str | None:
         turns = self._storage.recent_turns(user.id, 2)

@@ -23,7 +23,7 @@ from bot.core.features import conversation
 from bot.core.features.context import Context
 from bot.core.features.shared import reply, sentence
 from bot.core.messages import IncomingMessage, OutgoingMessage
-from bot.core.ports import FileStore, Storage, UserRecord
+from bot.core.ports import Asker, FileStore, Storage
 from bot.core.reminders import BLOCKED_NOTICE
 from bot.plans.model import PlanRequestError
 
@@ -35,12 +35,12 @@ FALLBACK_ANSWER = (
     "/today for today's workout, or /help for everything I can do."
 )
 
-Answerer = Callable[[UserRecord | None, str], Awaitable[str]]
+Answerer = Callable[[Asker, str], Awaitable[str]]
 Understander = Callable[[Context, str], Awaitable[list[OutgoingMessage] | None]]
 """Reads free text; replies when it understands it, None to let the next one try."""
 
 
-async def fallback_answer(user: UserRecord | None, text: str) -> str:
+async def fallback_answer(asker: Asker, text: str) -> str:
     """Until the answer pipeline exists, point runners at what works."""
     return FALLBACK_ANSWER
 
@@ -155,7 +155,7 @@ class Coach:
             replies = await understand(ctx, text)
             if replies is not None:
                 return replies
-        return reply(await self._answer(ctx.user(), text))
+        return reply(await self._answer(ctx, text))
 
 
 async def command_in_plain_words(ctx: Context, text: str) -> list[OutgoingMessage] | None:

@@ -222,6 +222,15 @@ class Sender(Protocol):
     async def send(self, platform_user_id: str, messages: list[OutgoingMessage]) -> None: ...
 
 
+class Asker(Protocol):
+    """Who asked, for the answer pipeline: looked up without a trace, and given a user row only
+    once an answer is worth remembering (a refusal stores nothing)."""
+
+    def find_user(self) -> UserRecord | None: ...
+
+    def user(self) -> UserRecord: ...
+
+
 @dataclass(frozen=True)
 class ChatMessage:
     role: str  # "system", "user" or "assistant"

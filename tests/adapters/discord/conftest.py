@@ -19,7 +19,7 @@ from simcord import InteractionResult, ResponseMessage
 
 from bot.adapters.discord_adapter import DiscordAdapter
 from bot.core.coach import Coach
-from bot.core.ports import UserRecord
+from bot.core.ports import Asker
 from bot.storage.repositories import SqlStorage
 from tests.support import Clock
 
@@ -33,11 +33,12 @@ class FakeAnswers:
     delays: dict[str, float] = field(default_factory=dict)
     fixed: str | None = None
 
-    async def __call__(self, user: UserRecord | None, text: str) -> str:
+    async def __call__(self, asker: Asker, text: str) -> str:
+        user = asker.user()
         await asyncio.sleep(self.delays.get(text, 0))
         if self.fixed is not None:
             return self.fixed
-        return f"Coach to {user.display_name if user else 'a new runner'}: about '{text}'"
+        return f"Coach to {user.display_name}: about '{text}'"
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from bot import log_redaction
 from bot.adapters.telegram_adapter import TelegramAdapter
 from bot.app import configure_logging
 from bot.core.coach import Coach
-from bot.core.ports import UserRecord
+from bot.core.ports import Asker
 from bot.settings import Settings
 from bot.storage.repositories import SqlStorage
 from tests.adapters.telegram.fake_bot_api import FakeBotApi
@@ -32,7 +32,7 @@ class Answers:
     def __init__(self) -> None:
         self.release = asyncio.Event()
 
-    async def __call__(self, user: UserRecord | None, text: str) -> str:
+    async def __call__(self, asker: Asker, text: str) -> str:
         if "#slow" in text:
             await self.release.wait()
         if "#long" in text:
