@@ -30,6 +30,9 @@ class Entry:
     tags: tuple[str, ...]
     source: str
     body: str
+    # Questions runners might send that this entry answers, written from its body in runners'
+    # words: retrieval matches them too, since a question is worded unlike the vetted text.
+    questions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,11 @@ def parse_entry(topic: str, name: str, text: str) -> Entry:
     tags = post["tags"]
     if not isinstance(tags, list):
         raise KnowledgeError(f"{topic}/{name}: tags must be a list")
+    questions = post.get("questions", [])
+    if not isinstance(questions, list) or not all(
+        isinstance(question, str) and question.strip() for question in questions
+    ):
+        raise KnowledgeError(f"{topic}/{name}: questions must be a list of non-empty strings")
     return Entry(
         id=name.removesuffix(".md"),
         topic=topic,
@@ -58,6 +66,7 @@ def parse_entry(topic: str, name: str, text: str) -> Entry:
         tags=tuple(str(tag).strip().lower() for tag in tags),
         source=str(post["source"]).strip(),
         body=" ".join(post.content.split()),
+        questions=tuple(" ".join(question.split()) for question in questions),
     )
 
 

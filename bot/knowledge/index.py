@@ -7,13 +7,24 @@ exact terms BM25 is sure of ("ACWR", "Karvonen"). The two scores are added (``Fu
 weights tuned on the dev split of ``tests/eval/retrieval.jsonl`` (``bench/retrieval_bench.py``):
 adding scores beat reciprocal rank fusion there, which throws away how sure each side is.
 
-For BM25 each entry is its title and tags twice plus its body: titles and tags are written in
-the words runners use ("shin splints", "carb loading"), so they deserve more weight than a word
-that happens to occur once in a body. Words are stemmed, so "tapering" finds "taper".
+Each entry also lists a few questions runners might send that it answers (``Entry.questions``,
+written by hand from its body, in runners' words: "my shins kill after every run"). They are
+the doc2query idea: a question resembles another question far more than it resembles vetted
+prose, and for near-twin entries (the long run, long-run pace, how runcoach caps the long run)
+they say which one answers what.
 
-For the embedding an entry is two things, averaged: the whole entry ("title. tags. body"), and
-its closest label (its title or one of its tags, embedded one by one). A question is usually
-worded like one label, and a label's meaning is diluted in the whole entry's vector.
+For BM25 each entry is its title and tags twice plus its body and its questions: titles and
+tags are written in the words runners use ("shin splints", "carb loading"), so they deserve more
+weight than a word that happens to occur once in a body. Words are stemmed, so "tapering" finds
+"taper".
+
+For the embedding an entry is three things: the whole entry ("title. tags. body"), its closest
+label (its title or one of its tags, embedded one by one) and its closest question. A question
+is usually worded like one label or one of the questions, and a label's meaning is diluted in
+the whole entry's vector. The first two are averaged, and that is averaged with the closest
+question (an entry without questions counts the first average twice): on the dev split this
+beat the closest question alone, or as an equal third, or as one more label. Like every vector,
+the questions' are cached under a hash of their texts, so an edited question is embedded anew.
 
 Without an embedder the index is the plain BM25 one, and returns nothing when no word matches.
 """
@@ -75,7 +86,13 @@ class KnowledgeIndex:
             self._documents = embedder.embed_cached([_dense_document(e) for e in self._entries])
             self._labels = embedder.embed_cached([label for group in labels for label in group])
             # Where each entry's labels start in self._labels, for a maximum per entry.
-            self._label_starts = np.cumsum([0, *(len(group) for group in labels[:-1])])
+            self._label_starts = _starts(labels)
+            asked = [_questions(entry) for entry in self._entries]
+            # The entries that have questions, and where theirs start in self._questions.
+            self._asked = np.array([i for i, group in enumerate(asked) if group], dtype=int)
+            self._question_starts = _starts([group for group in asked if group])
+            questions = [question for group in asked for question in group]
+            self._questions = embedder.embed_cached(questions) if questions else None
 
     def search(self, query: str, k: int = 3) -> list[Hit]:
         """The ``k`` best entries for ``query``, best first. Without an embedder, none when no
@@ -99,15 +116,21 @@ class KnowledgeIndex:
         """Each entry's BM25 score and dense similarity (None without an embedder) for
         ``query``, in entry order: what ``search`` fuses, for benches that tune the fusion.
 
-        The dense similarity is the mean of the query's cosine with the whole entry and with
-        the entry's closest label, so it is a cosine too: 1 for the same meaning, about 0.1 for
-        unrelated texts."""
+        The dense similarity is a mean of the query's cosines with the whole entry, the
+        entry's closest label and its closest question, so it is a cosine too: 1 for the same
+        meaning, about 0.1 for unrelated texts."""
         lexical = self._lexical_scores(query)
         if self._embedder is None:
             return lexical, None
         vector = self._embedder.embed([query])[0]
         closest_label = np.maximum.reduceat(_cosines(self._labels, vector), self._label_starts)
-        return lexical, (_cosines(self._documents, vector) + closest_label) / 2
+        described = (_cosines(self._documents, vector) + closest_label) / 2
+        closest_question = described.copy()
+        if self._questions is not None:
+            closest_question[self._asked] = np.maximum.reduceat(
+                _cosines(self._questions, vector), self._question_starts
+            )
+        return lexical, (described + closest_question) / 2
 
     def similarity(self, a: str, b: str) -> float | None:
         """The cosine of two texts' embeddings (1 = same meaning); None without an embedder.
@@ -139,6 +162,11 @@ class KnowledgeIndex:
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
 
+def _starts(groups: Sequence[Sequence[str]]) -> np.ndarray:
+    """Where each group starts once the groups are laid end to end, for ``reduceat``."""
+    return np.cumsum([0, *(len(group) for group in groups[:-1])], dtype=int)
+
+
 def _cosines(rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
     """``rows @ vector`` without BLAS: OpenBLAS hands a product this size (1,400 x 384) to its
     threads, which took 16 ms on 2 busy cores; this single-threaded loop takes 0.1 ms."""
@@ -159,7 +187,7 @@ def open_index(cache_dir: Path, embedding_model: Path | None = None) -> Knowledg
 
 def _lexical_document(entry: Entry) -> str:
     labels = f"{entry.title}. {' '.join(entry.tags)}."
-    return f"{labels} {labels} {entry.body}"
+    return f"{labels} {labels} {entry.body} {' '.join(entry.questions)}"
 
 
 def _dense_document(entry: Entry) -> str:
@@ -168,3 +196,7 @@ def _dense_document(entry: Entry) -> str:
 
 def _labels(entry: Entry) -> list[str]:
     return [_OWN_NAME.sub("your plan", label) for label in (entry.title, *entry.tags)]
+
+
+def _questions(entry: Entry) -> list[str]:
+    return [_OWN_NAME.sub("your plan", question) for question in entry.questions]
