@@ -6,14 +6,20 @@ Costs are measured from scratch in a temporary cache directory: converting the b
 GGUF, loading it, embedding the knowledge base, then a query's embedding and the whole search
 (embedding + BM25 + fusion), p50/p95. With ``tests/eval/retrieval.jsonl`` (one question per line
 naming the entry that answers it, split dev/heldout) it prints top-1 and top-3 accuracy of BM25
-alone, the embedding alone and the hybrid, per split. ``--sweep`` tries fusion weights on the
-dev split only and shows how the best of them does on held-out, so the shipped weights
+alone, the embedding alone and the hybrid, per split, with the entries' ``questions`` and
+without them (retrieval as it was before entries had any). ``--sweep`` tries fusion weights on
+the dev split only and shows how the best of them does on held-out, so the shipped weights
 (``Fusion`` in bot/knowledge/index.py) are chosen without looking at held-out questions.
+
+It also prints how ``Hit.cosine``, the answer pipeline's confidence, is distributed: for the
+eval questions whose top hit is right, whose top hit is wrong, and for questions no entry
+answers (``OUT_OF_SCOPE``), with and without the entries' questions.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
@@ -45,6 +51,24 @@ QUERIES = [
     "is it ok to run with a cold",
     "how long should I taper before my half",
     "what heart rate should my easy runs be at",
+]
+# Questions the knowledge base does not answer: their top hit's cosine should stay low.
+OUT_OF_SCOPE = [
+    "what's the weather in paris",
+    "write me a poem",
+    "how do i cook rice",
+    "who won the football last night",
+    "what is the capital of australia",
+    "tell me a joke",
+    "how do i fix a flat tyre on my bike",
+    "recommend a good film for tonight",
+    "what time is it in tokyo",
+    "help me with my maths homework",
+    "how do i bake sourdough bread",
+    "what's bitcoin worth today",
+    "translate hello into spanish",
+    "how do i reset my wifi router",
+    "what should i name my cat",
 ]
 
 
@@ -85,10 +109,17 @@ def main() -> None:
         texts = [q.text for q in questions] or QUERIES
         latency("query embedding", [lambda t=t: embedder.embed([t]) for t in texts])
         latency("search (embedding + BM25 + fusion)", [lambda t=t: index.search(t) for t in texts])
+        unasked = KnowledgeIndex([dataclasses.replace(e, questions=()) for e in entries], embedder)
         if questions:
             accuracy(index, entries, questions, sweep=args.sweep)
+            print("\nwithout the entries' questions:")
+            accuracy(unasked, entries, questions, sweep=False)
         else:
             print(f"no {EVAL.relative_to(ROOT)}: accuracy not measured")
+        print("\nHit.cosine of the top hit, min / p10 / median / p90 / max (n):")
+        for name, searched in (("with questions", index), ("without questions", unasked)):
+            print(f"  {name}")
+            confidence(searched, questions)
         embedder.close()
 
 
@@ -137,6 +168,27 @@ def accuracy(
         print(f"  {name:48s} " + "   ".join(cells))
     if sweep and "dev" in masks:
         tune(lexical, dense, gold, masks)
+
+
+def confidence(index: KnowledgeIndex, questions: list[Question]) -> None:
+    right: list[float] = []
+    wrong: list[float] = []
+    for question in questions:
+        [hit] = index.search(question.text, k=1)
+        assert hit.cosine is not None
+        (right if hit.entry.id == question.entry else wrong).append(hit.cosine)
+    outside = [index.search(text, k=1)[0].cosine or 0.0 for text in OUT_OF_SCOPE]
+    for name, cosines in (
+        ("right top hit", right),
+        ("wrong top hit", wrong),
+        ("out of scope", outside),
+    ):
+        if cosines:
+            low, p10, mid, p90, high = np.percentile(cosines, [0, 10, 50, 90, 100])
+            print(
+                f"    {name:14s} {low:.2f} / {p10:.2f} / {mid:.2f} / {p90:.2f} / {high:.2f}"
+                f" ({len(cosines)})"
+            )
 
 
 def cell(scores: np.ndarray, gold: np.ndarray, mask: np.ndarray) -> str:
