@@ -131,6 +131,12 @@ def answer(question: PlanQuestion, view: PlanView) -> PlanReply:
         return PlanReply(_long(plan, question.days, view.today, units))
     if subject == "total":
         return PlanReply(_total(plan, question.days, view.today, units))
+    if subject == "phase":
+        return PlanReply(_phase(plan, question.days, view.today, units))
+    if subject == "compare":
+        return PlanReply(_compare(plan, question.days, view.today, units))
+    if subject == "duration":
+        return PlanReply(_duration(plan, question.days, view.today, units))
     if subject == "first":
         return PlanReply(_first_workout(plan, view.today, units))
     if subject == "kind":
@@ -281,6 +287,96 @@ def _total(plan: Plan, days: Days | None, today: date, units: Units) -> str:
         f"Week {week['number']} of {len(plan['weeks'])} ({_week_span(week)}, {week['phase']}): "
         f"{science.format_distance(week['total_km'], units)} in {len(runs)} run"
         f"{'s' * (len(runs) != 1)}, the longest {science.format_distance(longest, units)}.{cutback}"
+    )
+
+
+def _phase(plan: Plan, days: Days | None, today: date, units: Units) -> str:
+    """Where the runner is in the plan: this week's phase and cutback, and when the next
+    cutback and the taper come."""
+    anchor = days.dates[0] if days else today
+    week = _plan_week(plan, anchor)
+    if week is None:
+        outside = _outside(plan, anchor) or "that is outside your plan"
+        return outside[:1].upper() + outside[1:] + "."
+    cutback = ", a cutback week (lighter on purpose)" if week.get("cutback") else ""
+    lines = [
+        f"Week {week['number']} of {len(plan['weeks'])} ({_week_span(week)}) is a "
+        f"{week['phase']} week{cutback}: {science.format_distance(week['total_km'], units)}."
+    ]
+    later = plan["weeks"][week["number"] :]
+    cutbacks = [w for w in later if w.get("cutback")]
+    if cutbacks and not week.get("cutback"):
+        lines.append(f"Next cutback: week {cutbacks[0]['number']} ({_week_span(cutbacks[0])}).")
+    taper = next((w for w in plan["weeks"] if w["phase"] == "taper"), None)
+    if taper is not None and taper["number"] >= week["number"] and week["phase"] != "taper":
+        lines.append(
+            f"Your taper starts in week {taper['number']} ({_week_span(taper)}), cutting "
+            "volume so you arrive at the race fresh."
+        )
+    elif week["phase"] in ("taper", "race"):
+        lines.append("You're tapering: less volume, a little quality, and rest before the race.")
+    return " ".join(lines)
+
+
+def _compare(plan: Plan, days: Days | None, today: date, units: Units) -> str:
+    """'is next week harder than this one?': the asked week against the week before it (or
+    this week), by volume and long run."""
+    asked = _plan_week(plan, days.dates[0] if days else today)
+    this = _plan_week(plan, today)
+    if asked is None:
+        return "That week is outside your plan."
+    other = this if this is not None and this is not asked else None
+    if other is None:
+        index = asked["number"] - 2
+        other = plan["weeks"][index] if index >= 0 else None
+    if other is None:
+        return _total(plan, days, today, units)
+
+    def described(week: Week) -> str:
+        longest = max((d["distance_km"] for d in week["days"] if d["kind"] != "rest"), default=0.0)
+        quality = sum(1 for d in week["days"] if d["kind"] in HARD_KINDS - {"long"})
+        return (
+            f"week {week['number']} ({_week_span(week)}): "
+            f"{science.format_distance(week['total_km'], units)}, longest run "
+            f"{science.format_distance(longest, units)}, {quality} quality session"
+            f"{'s' * (quality != 1)}"
+        )
+
+    change = asked["total_km"] - other["total_km"]
+    verdict = (
+        "about the same volume"
+        if abs(change) < 1
+        else f"{science.format_distance(abs(change), units)} {'more' if change > 0 else 'less'}"
+    )
+    return (
+        f"{described(asked)[:1].upper()}{described(asked)[1:]}; {described(other)}. That is "
+        f"{verdict} than week {other['number']}."
+    )
+
+
+def _duration(plan: Plan, days: Days | None, today: date, units: Units) -> str:
+    """'how long will sunday take me?': the distance at the planned pace range, in minutes."""
+    day = days.dates[0] if days else today
+    outside = _outside(plan, day)
+    if outside:
+        return f"{_label(day, today)}: nothing planned, {outside}."
+    entry = days_of(plan)[day.isoformat()]
+    if entry["kind"] == "rest":
+        return f"{_label(day, today)} is a rest day: no run planned."
+    pace = entry.get("pace_s_per_km")
+    easy = plan["paces_s_per_km"]["easy"]
+    fast, slow = (
+        (pace[0], pace[1]) if pace and entry["kind"] in ("easy", "long", "recovery") else easy
+    )
+    low, high = (round(entry["distance_km"] * p / 60) for p in (fast, slow))
+    note = (
+        ""
+        if entry["kind"] in ("easy", "long", "recovery")
+        else " (easy pace for the whole run; the fast parts make it a little shorter)"
+    )
+    return (
+        f"{_label(day, today)}: {describe_day(entry, units)}. At that pace it takes about "
+        f"{low}-{high} minutes{note}."
     )
 
 

@@ -19,7 +19,7 @@ from bot.core.when import Days, find_days, week_of
 
 Subject = Literal[
     "workout", "long", "total", "race", "prediction", "paces", "should_run", "move", "overview",
-    "kind", "first",
+    "kind", "first", "phase", "compare", "duration",
 ]  # fmt: skip
 Condition = Literal["tired", "sore", "pain", "ill", "busy", "weather", "none"]
 
@@ -48,7 +48,9 @@ _HOW_TO = re.compile(
     r"|\bhow do you (?:work out|calculate|decide|set|choose)\b"
 )
 
-_LONG = re.compile(r"\blong[\s-]?(?:run|runs|one|slow run|distance run)\b|\blsr\b|\blongest run\b")
+_LONG = re.compile(
+    r"\blong[\s-]?(?:run|runs|one|'un|slow run|distance run)\b|\blsr\b|\blr\b|\blongest run\b"
+)
 _TOTAL = re.compile(
     r"\bhow (?:big|heavy|hard|tough|busy|long)\b|\b(?:mileage|milage|volume|total"
     r"|kms? (?:this|next|last) week|miles (?:this|next|last) week"
@@ -61,13 +63,28 @@ _RACE_WHEN = re.compile(
     r"[^?.!]{0,20}\b(?:race|marathon|half|10k|5k|big day|go|left)\b"
     r"|(?:weeks?|days?) (?:left|to go|until|till|til|away|out)|countdown"
     r"|\bwhen'?s? (?:is )?(?:my|the) (?:race|marathon|half|10k|5k|big day)"
+    r"|how (?:far|long) is (?:my|the) race"
     r"|how (?:long|many weeks) is (?:my|the) plan|what week (?:am i|is it|are we)"
     r"|which week (?:am i|is it|are we))"
+)
+_PHASE = re.compile(
+    r"\b(?:taper\w*|cut ?back|down ?week|recovery week|deload|easy week|lighter week|what phase"
+    r"|which phase|peak (?:week|phase)|build (?:phase|week)|base (?:phase|week)|(?:phase|block)"
+    r" am i|where am i in (?:my|the) plan)\b"
+)
+_COMPARE = re.compile(
+    r"\b(?:harder|easier|bigger|smaller|longer|shorter|more|less|fewer|lighter|heavier|tougher)"
+    r"\b[^?.!]{0,25}\bthan\b|\bcompared? (?:to|with)\b"
+)
+_DURATION = re.compile(
+    r"\bhow long (?:will|does|should|would|is) [^?.!]{0,30}\b(?:take|last)\b|\bhow much time\b"
+    r"|\bhow many (?:minutes|mins|hours|hrs)\b"
 )
 _PREDICTION = re.compile(
     r"\b(?:predict\w*|finish(?:ing)? time|goal time|target time|expected time|projected"
     r"|what time (?:will|could|can|should|might|would) i|how fast (?:will|could|can|should|might) i"
     r"|race pace|goal pace|target pace|what (?:will|would|could) i (?:run|finish|get)"
+    r"|my vdot|my fitness (?:score|level)"
     r"|what time (?:do you think|d'you think|would you say)? ?i(?:'ll| will| can| could| would)?"
     r"|on track for|(?:time|pace) am i on|what am i on for|what (?:could|can) i (?:do|run|get)"
     r"|am i (?:on|on track|on course|in shape|fit enough|going|likely)"
@@ -166,9 +183,12 @@ _CONDITIONS: tuple[tuple[Condition, re.Pattern[str]], ...] = (
         ),
     ),
 )
+_DAY_WORD = r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday|sday)?"
+_OWNED_DAY = re.compile(rf"\b({_DAY_WORD})'s\b")
 _MOVE = re.compile(
     r"\b(?:move|moving|swap|swapping|switch|switching|shift|push|reschedule|postpone)\b"
     r"|\binstead\b|\brather than\b|\bin place of\b"
+    rf"|\b{_DAY_WORD}'s\b[^?.!]{{0,30}}\b(?:on|to)\s+(?:the\s+)?{_DAY_WORD}\b"
 )
 _INSTEAD_OF = re.compile(r"\b(?:instead of|rather than|in place of)\b")
 # Asking what the plan holds for a day, as opposed to asking something else that names a day
@@ -183,6 +203,9 @@ _WORKOUT_ASKED = re.compile(
     r"[^?.!]{0,20}\b(?:for|on|this|next|tomorrow|today|tonight)\b"
     r"|\b(?:how (?:far|long|many (?:km|kms|miles|k))|how much)\b[^?.!]{0,20}"
     r"\b(?:run|running|i|my)\b"
+    r"|\b(?:a |the )?(?:big|hard|tough|easy|long|short|light|heavy) (?:one|day|session)\b"
+    r"|\b(?:damage|load|lineup|line-up|on the cards|on tap|on deck)\b"
+    r"|\bhow many (?:reps|repeats|intervals|x|sets|laps|strides)\b"
 )
 _SCHEDULE_ASKED = re.compile(
     r"\b(?:how (?:far|long|many (?:km|kms|miles|k))|wh?at|whats|what's|wats|when|whens|when's"
@@ -259,6 +282,12 @@ def _read(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
         return PlanQuestion("prediction", days, units=units)
     if _FIRST_RUN.search(t):
         return PlanQuestion("first", units=units, needs_plan=True)
+    if _PHASE.search(t) and (personal or days or _ASKING.search(t)) and not how_to:
+        return PlanQuestion("phase", days, units=units, needs_plan=personal)
+    if _COMPARE.search(t) and days is not None and days.whole_week:
+        return PlanQuestion("compare", days, units=units, needs_plan=True)
+    if _DURATION.search(t) and days is not None and not how_to:
+        return PlanQuestion("duration", days, units=units, needs_plan=True)
     if how_to:
         return None
     if _paces_asked(t, zone, personal) and not _numbers_given(t):
@@ -281,8 +310,8 @@ def _read(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
         if zone in _KIND_OF_ZONE and _SCHEDULE_ASKED.search(t):  # "the tempo thing tomorrow?"
             return PlanQuestion("workout", days, units=units, needs_plan=True)
         return None
-    if zone in _KIND_OF_ZONE and personal and _ASKING.search(t) and _next_session_asked(t):
-        return PlanQuestion("kind", None, zone, units=units)
+    if zone in _KIND_OF_ZONE and _ASKING.search(t) and _next_session_asked(t, personal):
+        return PlanQuestion("kind", None, zone, units=units, needs_plan=personal)
     if (units and _FOLLOW_UP.search(t)) or (units and len(t.split()) <= 4):
         return PlanQuestion(None, units=units)
     return None
@@ -344,11 +373,15 @@ def _numbers_given(t: str) -> bool:
     )
 
 
-def _next_session_asked(t: str) -> bool:
-    return bool(
+def _next_session_asked(t: str, personal: bool) -> bool:
+    """'when's my next tempo', 'tempo sesh when?'; with 'my', also 'what does my tempo involve'
+    (without it, 'what is a tempo run?' is a textbook question)."""
+    if re.search(r"\b(?:next|when|whens|when's)\b", t):
+        return True
+    return personal and bool(
         re.search(
-            r"\b(?:next|when(?:'s| is)?|what(?:'s| is| are| does)?|whats|how (?:long|far|many)"
-            r"|explain|mean|involve)\b",
+            r"\b(?:what(?:'s| is| are| does)?|whats|how (?:long|far|many)|explain|mean"
+            r"|involve)\b",
             t,
         )
     )
@@ -365,7 +398,9 @@ def _move(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
         for joint in reversed(list(_JOINT.finditer(t))):
             target = find_days(t[joint.end() :], today, plan_start)
             if target is not None:
-                source = find_days(t[: joint.start()], today, plan_start)
+                before = t[: joint.start()]
+                owner = _OWNED_DAY.search(before)  # "sunday's run": the day the run is on
+                source = find_days(owner.group(1) if owner else before, today, plan_start)
                 break
     if target is None:
         return None

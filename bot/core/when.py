@@ -54,7 +54,10 @@ _TOMORROW = re.compile(
 _DAY_AFTER = re.compile(r"\bday after(?: tomorrow| tmrw)?\b")
 _YESTERDAY = re.compile(r"\b(?:yesterday|yesterdays|yday|last night)\b")
 _WEEKEND = re.compile(r"\b(this|next|last)?\s*(?:week\s?end|wknd|w/e|weekend)s?\b")
-_WEEK = re.compile(r"\b(this|next|last|coming|following)\s+(?:week|wk)s?\b")
+_WEEK = re.compile(
+    r"\b(this|next|last|coming|following)\s+(?:week|wk)s?\b"
+    r"|\bfor the (?:week|wk)\b(?! (?:before|after))"
+)
 _WEEK_NUMBER = re.compile(r"\bweek\s*(?:#|no\.?|number)?\s*(\d{1,2})\b")
 
 
@@ -106,7 +109,7 @@ def find_days(text: str, today: date, plan_start: date | None = None) -> Days | 
     if _TODAY.search(t):
         return Days((today,), "today")
     if match := _WEEK.search(t):
-        shift = {"next": 7, "following": 7, "last": -7}.get(match.group(1), 0)
+        shift = {"next": 7, "following": 7, "last": -7}.get(match.group(1) or "", 0)
         label = {7: "next week", -7: "last week"}.get(shift, "this week")
         return Days(week_of(today + timedelta(days=shift)), label, whole_week=True)
     if plan_start is not None and (match := _WEEK_NUMBER.search(t)):

@@ -185,3 +185,39 @@ def test_small_talk(text: str, kind: str) -> None:
 
 def test_small_talk_with_a_question_is_a_question() -> None:
     assert smalltalk.kind_of("thanks, and what about tomorrow?") is None
+
+
+def test_where_the_runner_is_in_the_plan(plan: Plan) -> None:
+    reply = ask(plan, "when do i taper?")
+    assert "Week 2 of 12" in reply and "base week" in reply
+    assert "taper starts in week 11 (Mon 15 Feb" in reply and "Next cutback: week 4" in reply
+
+
+def test_next_week_against_this_one(plan: Plan) -> None:
+    reply = ask(plan, "is next week harder than this one?")
+    this, following = plan["weeks"][1]["total_km"], plan["weeks"][2]["total_km"]
+    assert f"{following:g} km" in reply and f"{this:g} km" in reply
+    assert f"{following - this:.1f} km more" in reply
+
+
+def test_how_long_a_run_takes_at_its_pace(plan: Plan) -> None:
+    # Sunday 20 Dec: 10 km at 6:04-7:15/km.
+    assert "about 61-72 minutes" in ask(plan, "how long will sunday's run take me")
+
+
+def test_a_move_takes_the_day_whose_run_it_is(plan: Plan) -> None:
+    reply = ask(plan, "away this weekend, can i do sunday's run on friday?")
+    assert reply.startswith("Yes") and "Sunday's Long run 10 km" in reply
+
+
+@pytest.mark.parametrize(
+    "text", ["how many reps on wednesday", "is sunday a big one?", "LR this wk?"]
+)
+def test_a_workout_asked_about_sideways_is_still_that_days_workout(plan: Plan, text: str) -> None:
+    reply = ask(plan, text)
+    assert day(plan, "2026-12-16") in reply or day(plan, "2026-12-20") in reply
+
+
+def test_when_the_next_session_of_a_kind_is(plan: Plan) -> None:
+    first_tempo = next(d for w in plan["weeks"] for d in w["days"] if d["kind"] == "tempo")
+    assert describe_day(first_tempo, "km") in ask(plan, "tempo sesh when?")
