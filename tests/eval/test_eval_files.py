@@ -24,9 +24,11 @@ KINDS = {
 }  # fmt: skip
 CASE_KEYS = {"id", "kind", "setup", "today", "turns", "question", "facts", "wrong"}
 RETRIEVAL_KEYS = {"id", "entry", "question", "split"}
-# The development set is tuned on; the held-out one only measures, so it must stay independent.
+# The development set is tuned on; the held-out ones only measure, so they must stay independent
+# of it and of each other (a second held-out set stays a fair measure after tuning on the first).
 DEV, HELDOUT = "conversations.jsonl", "conversations_heldout.jsonl"
-CONVERSATION_FILES = (DEV, HELDOUT)
+HELDOUT_2 = "conversations_heldout2.jsonl"
+CONVERSATION_FILES = (DEV, HELDOUT, HELDOUT_2)
 
 
 def read_jsonl(name: str) -> list[dict[str, Any]]:
@@ -172,12 +174,17 @@ def test_plan_cases_are_asked_while_their_plan_runs(cases: list[dict]) -> None:
                 assert first <= today <= race, case["id"]
 
 
-def test_heldout_conversations_share_no_case_question_or_plan_with_the_dev_set() -> None:
-    """Tuning on the dev set must not leak into the held-out score: no shared ids, wordings or
-    /plan setups (a shared plan would let numbers tuned on dev answer held-out cases)."""
-    dev, heldout = read_jsonl(DEV), read_jsonl(HELDOUT)
-    assert {c["id"] for c in dev} & {c["id"] for c in heldout} == set()
-    asked = {c["question"].strip().lower() for c in dev}
-    assert [c["id"] for c in heldout if c["question"].strip().lower() in asked] == []
-    dev_plans = {line for c in dev for line in c["setup"] if line.startswith("/plan")}
-    assert [c["id"] for c in heldout if dev_plans & set(c["setup"])] == []
+@pytest.mark.parametrize(
+    ("earlier", "later"), [(DEV, HELDOUT), (DEV, HELDOUT_2), (HELDOUT, HELDOUT_2)]
+)
+def test_heldout_conversations_share_no_case_question_or_plan_with_an_earlier_set(
+    earlier: str, later: str
+) -> None:
+    """Tuning on one set must not leak into another's score: no shared ids, wordings or /plan
+    setups (a shared plan would let numbers tuned on one set answer the other's cases)."""
+    first, second = read_jsonl(earlier), read_jsonl(later)
+    assert {c["id"] for c in first} & {c["id"] for c in second} == set()
+    asked = {c["question"].strip().lower() for c in first}
+    assert [c["id"] for c in second if c["question"].strip().lower() in asked] == []
+    plans = {line for c in first for line in c["setup"] if line.startswith("/plan")}
+    assert [c["id"] for c in second if plans & set(c["setup"])] == []
