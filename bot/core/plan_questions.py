@@ -72,6 +72,11 @@ _PHASE = re.compile(
     r"|which phase|peak (?:week|phase)|build (?:phase|week)|base (?:phase|week)|(?:phase|block)"
     r" am i|where am i in (?:my|the) plan)\b"
 )
+# Asking where in the plan the runner is, not how tapers or cutbacks work in general.
+_PHASE_ASKED = re.compile(
+    r"\b(?:when|whens|when's|which|what phase|what week|where am i|am i (?:in|on|into)"
+    r"|is (?:it|this|next|that|this week|next week) (?:a |the |my )?|does (?:my|the) taper)\b"
+)
 _COMPARE = re.compile(
     r"\b(?:harder|easier|bigger|smaller|longer|shorter|more|less|fewer|lighter|heavier|tougher)"
     r"\b[^?.!]{0,25}\bthan\b|\bcompared? (?:to|with)\b"
@@ -282,7 +287,7 @@ def _read(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
         return PlanQuestion("prediction", days, units=units)
     if _FIRST_RUN.search(t):
         return PlanQuestion("first", units=units, needs_plan=True)
-    if _PHASE.search(t) and (personal or days or _ASKING.search(t)) and not how_to:
+    if _PHASE.search(t) and _PHASE_ASKED.search(t) and not how_to:
         return PlanQuestion("phase", days, units=units, needs_plan=personal)
     if _COMPARE.search(t) and days is not None and days.whole_week:
         return PlanQuestion("compare", days, units=units, needs_plan=True)
