@@ -7,8 +7,8 @@ retrieval, confidence), on a throwaway database with each case's own date:
 
 - the textbook eval (``tests/eval/questions.jsonl``), asked as a new runner's first message;
 - the conversational eval (``tests/eval/conversations.jsonl``: stored plans, earlier turns,
-  follow-ups, out-of-scope questions) and its held-out twin (``conversations_heldout.jsonl``,
-  written separately and never tuned on);
+  follow-ups, out-of-scope questions) and its held-out twins (``conversations_heldout.jsonl``
+  and ``conversations_heldout2.jsonl``, written separately and never tuned on);
 
 each with BM25 alone and with hybrid retrieval: the fact score (0 to 1) and the share of
 confidently wrong replies (a wrong statement, or an unaccepted entry leading the reply). Then
@@ -88,8 +88,12 @@ async def evaluate(args: argparse.Namespace, console: Console) -> dict[str, obje
         "textbook": textbook_cases(load_questions(EVAL / "questions.jsonl"), TEXTBOOK_DAY),
         "conversations": load_cases(EVAL / "conversations.jsonl"),
     }
-    if (EVAL / "conversations_heldout.jsonl").exists():
-        sets["held-out conversations"] = load_cases(EVAL / "conversations_heldout.jsonl")
+    for name, label in (
+        ("conversations_heldout.jsonl", "held-out conversations"),
+        ("conversations_heldout2.jsonl", "held-out 2 (plan questions)"),
+    ):
+        if (EVAL / name).exists():
+            sets[label] = load_cases(EVAL / name)
     sets = {name: cases[: args.limit] for name, cases in sets.items()}
     lexical = KnowledgeIndex(load_entries())
     hybrid = await asyncio.to_thread(open_index, args.cache)

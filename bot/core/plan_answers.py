@@ -131,6 +131,10 @@ def answer(question: PlanQuestion, view: PlanView) -> PlanReply:
         return PlanReply(_long(plan, question.days, view.today, units))
     if subject == "total":
         return PlanReply(_total(plan, question.days, view.today, units))
+    if subject == "next":
+        return PlanReply(_next_run(plan, view.today, units))
+    if subject == "biggest":
+        return PlanReply(_biggest(plan, view.today, units))
     if subject == "phase":
         return PlanReply(_phase(plan, question.days, view.today, units))
     if subject == "compare":
@@ -461,7 +465,38 @@ def _paces(plan: Plan, zone: str | None, units: Units) -> str:
     return "\n".join(lines)
 
 
+def _next_run(plan: Plan, today: date, units: Units) -> str:
+    """'done today's reps, what's next?': the first run after today."""
+    for week in plan["weeks"]:
+        for day in week["days"]:
+            if day["kind"] != "rest" and day["date"] > today.isoformat():
+                return _day_line(plan, date.fromisoformat(day["date"]), today, units, details=True)
+    return f"That was the last run before the race: {_race(plan, today, units)}"
+
+
+def _biggest(plan: Plan, today: date, units: Units) -> str:
+    """The plan's peak: its biggest week and its longest run, and whether that is now."""
+    peak = max(plan["weeks"], key=lambda w: w["total_km"])
+    runs = [d for w in plan["weeks"] for d in w["days"] if d["kind"] not in ("rest", "race")]
+    longest = max(runs, key=lambda d: d["distance_km"])
+    this = _plan_week(plan, today)
+    now = " That's this week." if this is not None and this["number"] == peak["number"] else ""
+    return (
+        f"Your biggest week is week {peak['number']} ({_week_span(peak)}): "
+        f"{science.format_distance(peak['total_km'], units)}.{now} Your longest run is "
+        f"{date.fromisoformat(longest['date']):%A %d %b}: {describe_day(longest, units)}."
+    )
+
+
 def _next_of_kind(plan: Plan, zone: str, today: date, units: Units) -> str:
+    if zone == "rest":
+        for week in plan["weeks"]:
+            for day in week["days"]:
+                if day["kind"] == "rest" and day["date"] > today.isoformat():
+                    return (
+                        f"Your next rest day is {_label(date.fromisoformat(day['date']), today)}."
+                    )
+        return "There are no rest days left before the race."
     kind = _KIND_OF_ZONE.get(zone, "easy")
     for week in plan["weeks"]:
         for day in week["days"]:
@@ -471,6 +506,8 @@ def _next_of_kind(plan: Plan, zone: str, today: date, units: Units) -> str:
 
 
 def _should_run(plan: Plan, question: PlanQuestion, today: date, units: Units) -> PlanReply:
+    if question.days is not None and question.days.whole_week:
+        return PlanReply(_workouts(plan, question.days, today, units))
     day = question.days.dates[0] if question.days else today
     condition = question.condition or "none"
     outside = _outside(plan, day)

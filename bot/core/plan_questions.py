@@ -19,7 +19,7 @@ from bot.core.when import Days, find_days, week_of
 
 Subject = Literal[
     "workout", "long", "total", "race", "prediction", "paces", "should_run", "move", "overview",
-    "kind", "first", "phase", "compare", "duration",
+    "kind", "first", "phase", "compare", "duration", "next", "biggest",
 ]  # fmt: skip
 Condition = Literal["tired", "sore", "pain", "ill", "busy", "weather", "none"]
 
@@ -47,6 +47,15 @@ _HOW_TO = re.compile(
     r"|^\W*why (?:does|do|am|is it|are)\b|\bwhat (?:does|do) (?:that|this|it|\w+) mean\b"
     r"|\bhow do you (?:work out|calculate|decide|set|choose)\b"
 )
+_EXPLAIN = re.compile(
+    r"\b(?:wh?at'?s?(?: is)? the (?:actual |whole )?(?:point|purpose|benefit|idea)"
+    r"|what are (?:they|these|those) (?:for|good for)|what do (?:they|these|those) do"
+    r"|why (?:do|should) (?:i|we|you) (?:do|run|bother))\b"
+)
+_ASKED_ANYWHERE = re.compile(
+    r"\b(?:what|whats|what's|wat|which|when|whens|how|hows|how's|any)\b|\b(?:talk|walk|run|take)"
+    r" me through\b|\btell me\b|\bfill me in\b|\bremind me\b|\bgo through\b|\bbreak (?:it )?down\b"
+)
 
 _LONG = re.compile(
     r"\blong[\s-]?(?:run|runs|one|'un|slow run|distance run)\b|\blsr\b|\blr\b|\blongest run\b"
@@ -64,6 +73,8 @@ _RACE_WHEN = re.compile(
     r"|(?:weeks?|days?) (?:left|to go|until|till|til|away|out)|countdown"
     r"|\bwhen'?s? (?:is )?(?:my|the) (?:race|marathon|half|10k|5k|big day)"
     r"|how (?:far|long) is (?:my|the) race"
+    r"|what (?:day|date) is (?:my|the) race|when (?:do|am|will) i rac(?:e|ing)"
+    r"|what day do i race"
     r"|how (?:long|many weeks) is (?:my|the) plan|what week (?:am i|is it|are we)"
     r"|which week (?:am i|is it|are we))"
 )
@@ -72,14 +83,54 @@ _PHASE = re.compile(
     r"|which phase|peak (?:week|phase)|build (?:phase|week)|base (?:phase|week)|(?:phase|block)"
     r" am i|where am i in (?:my|the) plan)\b"
 )
+# A yes/no check on a day's run: "tmrw's run, easy right?", "10 miler on sat yeah?"
+_CHECKING = re.compile(
+    r"\b(?:right|yeah|yea|yep|correct|innit|isn't it|is it|ya|pls|please|again)\W*$|\?|\bi forget\b"
+)
+# Parts of a workout: asked with a day, they are about that day's session.
+_COMPONENT = re.compile(
+    r"\bwarm[\s-]?up\b|\bcool[\s-]?down\b|\breps?\b|\brepeats?\b|\bintervals?\b|\bints\b"
+    r"|\b\d{3,4}s\b|\b\d{3,4} ?m\b|\bstrides\b|\bjog\b|\brecover(?:y|ies)\b|\bsets?\b"
+    r"|\bdistance\b|\bhow far\b|\bpace\b|\bmiler?\b|\bkm\b|\bmiles?\b|\bk\b|\bkms\b"
+)
+_WEATHER = re.compile(
+    r"\b(?:hot|heat|cold|rain\w*|snow\w*|wind\w*|degrees|humid\w*|ice|icy|freezing|sun\w*|dark)\b"
+)
+_NEXT = re.compile(
+    r"\b(?:what'?s|whats|what is) next\b|\bnext (?:run|workout|session)\b|\bwhat(?:'s| is) after"
+    r" (?:this|today|that)\b"
+)
+_NEXT_REST = re.compile(
+    r"\bnext (?:rest|off|easy) day\b|\bnext day off\b|\bwhen(?:'s| is| do i get)? (?:my |a |the )?"
+    r"(?:next )?(?:rest day|day off)\b"
+)
+_BIGGEST = re.compile(
+    r"\b(?:biggest|longest|hardest|heaviest|highest|toughest|peak) (?:week|mileage|volume|run)\b"
+    r"[^?.!]{0,20}\b(?:of|in|on) (?:my|the|this) (?:plan|block|programme|program)\b"
+    r"|\b(?:my|the) peak week\b"
+)
+_GETS_WORSE = re.compile(
+    r"\bget(?:s|ting)? (?:any |much |a lot |way )?(?:worse|harder|easier|bigger|longer|tougher"
+    r"|lighter|heavier|better)\b"
+)
+_WHY_LIGHTER = re.compile(
+    r"\bwhy\b[^?.!]{0,20}\b(?:shorter|lighter|easier|less|lower|smaller|so short|so easy"
+    r"|so light)\b"
+)
+_ONE_AFTER = re.compile(r"\b(?:the )?(?:one|week|weekend) after(?: that)?\b|\bthe following one\b")
+_TOTAL_ASKED = re.compile(r"\b(?:what'?s|whats|what is) (?:the|my) (?:total|mileage|volume)\b")
+_WHICH_DAYS = re.compile(r"\b(?:which|what) days\b")
 # Asking where in the plan the runner is, not how tapers or cutbacks work in general.
 _PHASE_ASKED = re.compile(
-    r"\b(?:when|whens|when's|which|what phase|what week|where am i|am i (?:in|on|into)"
-    r"|is (?:it|this|next|that|this week|next week) (?:a |the |my )?|does (?:my|the) taper)\b"
+    r"\b(?:when (?:do|does|is|will|am|are)|whens|when's|which|what phase|what week|where am i"
+    r"|am i (?:in|on|into)"
+    r"|is (?:it|this|next|that|this week|next week) (?:a |the |my )?|does (?:my|the) taper"
+    r"|how much (?:do i|does it|will i|should i)? ?(?:cut|drop|reduce|taper)|time)\b"
 )
 _COMPARE = re.compile(
     r"\b(?:harder|easier|bigger|smaller|longer|shorter|more|less|fewer|lighter|heavier|tougher)"
-    r"\b[^?.!]{0,25}\bthan\b|\bcompared? (?:to|with)\b"
+    r"\b[^?.!]{0,25}\bthan (?:this|last|next|that|the last|the previous) (?:one|week|wk)\b"
+    r"|\bcompared? (?:to|with) (?:this|last|next) (?:one|week|wk)\b"
 )
 _DURATION = re.compile(
     r"\bhow long (?:will|does|should|would|is) [^?.!]{0,30}\b(?:take|last)\b|\bhow much time\b"
@@ -127,7 +178,7 @@ _KIND_OF_ZONE = {
     "recovery": "recovery",
 }
 _SHOULD = re.compile(
-    r"\b(?:should|shall|can|could|do|must|would|need to)\s+i\s+(?:still\s+|even\s+|just\s+)?"
+    r"\b(?:should|shall|can|could|must|would|need to)\s+i\s+(?:still\s+|even\s+|just\s+)?"
     r"(?:run|train|go|skip|miss|bail|rest|take|do it|do (?:the|my|today|tomorrow)|push through)\b"
     r"|\bis it (?:ok|okay|fine|bad|safe|wise|smart|alright|a good idea)\b[^?.!]{0,15}"
     r"\b(?:to )?(?:run|skip|train|miss|rest|go)\b"
@@ -247,6 +298,7 @@ class PlanQuestion:
     # so; otherwise ("how fast should my long run be?") the knowledge base answers a runner
     # who has no plan.
     needs_plan: bool = False
+    week_later: bool = False  # "and the one after?": the same day or week, a week on
 
 
 def normalise(text: str) -> str:
@@ -254,27 +306,44 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def read(text: str, today: date, plan_start: date | None = None) -> PlanQuestion | None:
+def read(
+    text: str, today: date, plan_start: date | None = None, race_day: date | None = None
+) -> PlanQuestion | None:
     """The plan question ``text`` asks, or None when it is not about the runner's own training.
 
     A partial reading (a day but no subject, as in "and tomorrow?") comes back with
     ``subject=None``; ``follow_up`` completes it from the previous question.
     """
     t = normalise(text)
-    question = _read(t, today, plan_start)
+    question = _read(t, today, plan_start, race_day)
+    if question is None and _ONE_AFTER.search(t):
+        return PlanQuestion(None, elliptical=True, week_later=True)
     if question is not None and _FOLLOW_UP.search(t):
         return replace(question, elliptical=True)
     return question
 
 
-def _read(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
+def _read(
+    t: str, today: date, plan_start: date | None, race_day: date | None
+) -> PlanQuestion | None:
     units = "mi" if _UNITS_MI.search(t) else "km" if _UNITS_KM.search(t) else None
-    days = find_days(t, today, plan_start)
+    days = find_days(t, today, plan_start, race_day)
+    if days is not None and days.relative and not _FOLLOW_UP.search(t):
+        days = None  # "intervals the day after my tempo" names no date of its own
     personal = bool(_PERSONAL.search(t))
     zone = next((name for name, pattern in ZONES if pattern.search(t)), None)
     condition = next((name for name, pattern in _CONDITIONS if pattern.search(t)), None)
-
-    how_to = bool(_HOW_TO.search(t))
+    asking = bool(_ASKING.search(t) or _CHECKING.search(t) or _ASKED_ANYWHERE.search(t))
+    if _EXPLAIN.search(t):
+        return None  # "what's the point of the reps on thursday?": the knowledge base explains
+    # "how long do I warm up on thursday": a part of a named day's workout is the plan's to say.
+    part_of_a_day = (
+        days is not None
+        and not days.relative
+        and bool(_COMPONENT.search(t))
+        and not re.search(r"\b(?:can|could|should) i (?:do|run|make|add)\b", t)
+    )
+    how_to = bool(_HOW_TO.search(t)) and not part_of_a_day
     if _MOVE.search(t) and (personal or days) and (move := _move(t, today, plan_start)):
         return move
     if _SHOULD.search(t) and (personal or days):
@@ -282,38 +351,55 @@ def _read(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
             days = find_days("today", today)
         return PlanQuestion("should_run", days, zone, condition or "none", units=units)
     if _RACE_WHEN.search(t):
-        return PlanQuestion("race", days, units=units, needs_plan=True)
+        return PlanQuestion("race", None, units=units, needs_plan=True)
     if _PREDICTION.search(t) and (personal or "race" in t):
         return PlanQuestion("prediction", days, units=units)
     if _FIRST_RUN.search(t):
         return PlanQuestion("first", units=units, needs_plan=True)
+    if _NEXT.search(t) and asking:
+        return PlanQuestion("next", units=units, needs_plan=True)
+    if _NEXT_REST.search(t):
+        return PlanQuestion("kind", None, "rest", units=units, needs_plan=True)
+    if _BIGGEST.search(t):
+        return PlanQuestion("biggest", units=units, needs_plan=personal)
     if _PHASE.search(t) and _PHASE_ASKED.search(t) and not how_to:
         return PlanQuestion("phase", days, units=units, needs_plan=personal)
-    if _COMPARE.search(t) and days is not None and days.whole_week:
+    if (_COMPARE.search(t) or _GETS_WORSE.search(t)) and days is not None and days.whole_week:
         return PlanQuestion("compare", days, units=units, needs_plan=True)
+    if _WHY_LIGHTER.search(t) and days is not None and days.whole_week:
+        return PlanQuestion("phase", days, units=units, needs_plan=True)
     if _DURATION.search(t) and days is not None and not how_to:
         return PlanQuestion("duration", days, units=units, needs_plan=True)
+    if _paces_asked(t, zone, personal) and not _numbers_given(t) and not how_to:
+        if days:
+            return PlanQuestion("workout", days, units=units, needs_plan=part_of_a_day)
+        return PlanQuestion("paces", days, zone, units=units, needs_plan=bool(_MY_PACE.search(t)))
+    if _COMPONENT.search(t) and len(t.split()) <= 3:  # "warm up?" after asking about a day
+        return PlanQuestion(None, days, zone, units=units, elliptical=True)
     if how_to:
         return None
-    if _paces_asked(t, zone, personal) and not _numbers_given(t):
-        if days:
-            return PlanQuestion("workout", days, units=units)
-        return PlanQuestion("paces", days, zone, units=units, needs_plan=bool(_MY_PACE.search(t)))
     if _PACE.search(t) and len(t.split()) <= 4:  # "what pace?" after a question about a day
         return PlanQuestion(None, days, zone, units=units, elliptical=True)
-    if _LONG.search(t) and (personal or days):
+    if _LONG.search(t) and (personal or days) and not part_of_a_day:
         return PlanQuestion("long", days, units=units, needs_plan=bool(_SCHEDULE_ASKED.search(t)))
-    if _TOTAL.search(t) and days and days.whole_week:
+    if _TOTAL.search(t) and days and days.whole_week and not _WHICH_DAYS.search(t):
         return PlanQuestion("total", days, units=units, needs_plan=True)
+    if _TOTAL_ASKED.search(t) and days is None and asking:  # "lighter week? what's the total"
+        this_week = find_days("this week", today)
+        return PlanQuestion("total", this_week, units=units)
     if _OVERVIEW.search(t) and not days:
         return PlanQuestion("overview", units=units, needs_plan=True)
     if days is not None:
         if _FOLLOW_UP.search(t) or (len(t.split()) <= 3 and not _PLANNED.search(t)):
             return PlanQuestion(None, days, zone, units=units)
-        if _WORKOUT_ASKED.search(t) or (len(t.split()) <= 3 and _ASKING.search(t)):
+        if _WORKOUT_ASKED.search(t) or (len(t.split()) <= 3 and asking) or part_of_a_day:
             return PlanQuestion("workout", days, units=units, needs_plan=True)
         if zone in _KIND_OF_ZONE and _SCHEDULE_ASKED.search(t):  # "the tempo thing tomorrow?"
             return PlanQuestion("workout", days, units=units, needs_plan=True)
+        if asking and not _WEATHER.search(t):
+            # Any other question that names a day, from a runner with a plan, is most likely
+            # about that day's run; without a plan the knowledge base takes it.
+            return PlanQuestion("workout", days, units=units)
         return None
     if zone in _KIND_OF_ZONE and _ASKING.search(t) and _next_session_asked(t, personal):
         return PlanQuestion("kind", None, zone, units=units, needs_plan=personal)
@@ -344,6 +430,8 @@ def follow_up(current: PlanQuestion | None, previous: PlanQuestion | None) -> Pl
     if current.days is not None and current.days.relative and previous.days is not None:
         last = previous.days.dates[-1]
         days = Days((last + timedelta(days=1),), "the day after")
+    if current.days is None and current.week_later and previous.days is not None:
+        days = Days(tuple(d + timedelta(weeks=1) for d in previous.days.dates), "the one after")
     if days is not None and previous.subject == "total" and not days.whole_week:
         days = Days(week_of(days.dates[0]), days.label, whole_week=True)
     return replace(
@@ -383,11 +471,15 @@ def _next_session_asked(t: str, personal: bool) -> bool:
     (without it, 'what is a tempo run?' is a textbook question)."""
     if re.search(r"\b(?:next|when|whens|when's)\b", t):
         return True
-    return personal and bool(
-        re.search(
-            r"\b(?:what(?:'s| is| are| does)?|whats|how (?:long|far|many)|explain|mean"
-            r"|involve)\b",
-            t,
+    return (
+        personal
+        and bool(re.search(r"\bmy (?:\w+ )?(?:run|session|workout)s?\b", t))
+        and bool(
+            re.search(
+                r"\b(?:what(?:'s| is| are| does)?|whats|how (?:long|far|many)|explain|mean"
+                r"|involve)\b",
+                t,
+            )
         )
     )
 
@@ -395,6 +487,7 @@ def _next_session_asked(t: str, personal: bool) -> bool:
 def _move(t: str, today: date, plan_start: date | None) -> PlanQuestion | None:
     """'do thursday's run on friday', 'move my long run to saturday', 'tomorrow instead of
     today', 'swap sat and sun': the day the workout is on now, and the day it should go to."""
+    t = re.split(r"[?!.]\s", t, maxsplit=1)[0]  # the request, not what follows it
     if match := _INSTEAD_OF.search(t):
         source = find_days(t[match.end() :], today, plan_start)
         target = find_days(t[: match.start()], today, plan_start)

@@ -7,6 +7,7 @@ reading the runner did not mean is visible at once rather than silently wrong.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -32,6 +33,13 @@ _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}")
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_SLASHED = re.compile(r"(?<![\d/:.])(\d{1,2})/(\d{1,2})(?![\d/:.])")  # 28/2, 3/25
+_EFFORT_RATING = re.compile(r"\b\d{1,2}/10\b|\b(?:effort|rpe|out of)\b")
+_PLAN_DAY = re.compile(r"\bday (\d{1,3})\b(?! of)")  # "day 1 lets go"
+_RACE_DAY = re.compile(
+    r"\brace[\s-]?day\b|\bthe race\b|\b(?:my|the) (?:5k|10k|half|marathon) itself\b"
+)
+_RACE_WEEK = re.compile(r"\brace week\b|\bweek of the race\b")
 _NOT_A_DATE = (
     r"(?!\s+(?:week|weeks|run|runs|workout|session|race|time|half|mile|km|k|day|days|month"
     r"|lap|few|couple|\d))"
@@ -46,7 +54,7 @@ _ORDINAL_WORD = re.compile(
     r"\bthe\s+(?:(twenty|thirty)[\s-]?)?(" + "|".join(_ORDINALS) + r"|thirtieth)\b" + _NOT_A_DATE
 )
 _TODAY = re.compile(
-    r"\b(?:today|todays|2day|tonight|tonite|this (?:morning|afternoon|evening|arvo)|right now)\b"
+    r"\b(?:today|todays|2day|tonights?|tonite|this (?:morning|afternoon|evening|arvo)|right now)\b"
 )
 _TOMORROW = re.compile(
     r"\b(?:tomorrow|tomorow|tommorow|tommorrow|tomoro|tmrw|tmr|2morrow|2moro)s?\b"
@@ -77,13 +85,22 @@ def week_of(day: date) -> tuple[date, ...]:
     return tuple(monday + timedelta(days=i) for i in range(7))
 
 
-def find_days(text: str, today: date, plan_start: date | None = None) -> Days | None:
+def find_days(
+    text: str, today: date, plan_start: date | None = None, race_day: date | None = None
+) -> Days | None:
     """The days ``text`` names, relative to ``today``; None when it names none.
 
     A bare weekday means the next one on or after today ("thursday" on a Friday is next week's);
-    "last thursday" looks back. ``plan_start`` lets "week 5" mean the plan's fifth week.
+    "last thursday" looks back. ``plan_start`` lets "week 5" and "day 1" mean the plan's, and
+    ``race_day`` lets "race day" and "race week" mean the runner's race.
     """
-    t = text.lower().replace("\u2019", "'")
+    t = _weekdays_spelt_right(text.lower().replace("\u2019", "'"))
+    if race_day is not None and _RACE_WEEK.search(t):
+        return Days(week_of(race_day), "race week", whole_week=True)
+    if race_day is not None and _RACE_DAY.search(t) and not _WEEKDAY.search(t):
+        return Days((race_day,), "race day")
+    if plan_start is not None and (match := _PLAN_DAY.search(t)) and int(match.group(1)) >= 1:
+        return Days((plan_start + timedelta(days=int(match.group(1)) - 1),), "date")
     if _DAY_AFTER.search(t) and not _TOMORROW.search(t.replace("day after tomorrow", "")):
         if "tomorrow" in t or "tmrw" in t:
             return Days((today + timedelta(days=2),), "the day after tomorrow")
@@ -105,6 +122,10 @@ def find_days(text: str, today: date, plan_start: date | None = None) -> Days | 
         label = {7: "next weekend", -7: "last weekend"}.get(shift, "this weekend")
         return Days(days, label)
     if match := _WEEKDAY.search(t):
+        named = [_weekday(m, today) for m in _WEEKDAY.finditer(t)]
+        if len(named) > 1 and _LISTED.search(t):  # "thursday and friday, what are they"
+            dates = tuple(sorted({d for n in named for d in n.dates}))
+            return Days(dates, " and ".join(n.label for n in named))
         return _weekday(match, today)
     if _TODAY.search(t):
         return Days((today,), "today")
@@ -118,6 +139,24 @@ def find_days(text: str, today: date, plan_start: date | None = None) -> Days | 
             first = plan_start + timedelta(weeks=number - 1)
             return Days(week_of(first), f"week {number}", whole_week=True)
     return None
+
+
+_DAY_NAME = r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)[a-z]*"
+_LISTED = re.compile(rf"\b{_DAY_NAME}\W*(?:and|&|or|,|/|\+)?\W*{_DAY_NAME}\b")
+_WEEKDAY_SPELLINGS = (*WEEKDAY_NAMES, "thurs", "tues", "weds")
+
+
+def _weekdays_spelt_right(t: str) -> str:
+    """'thurday', 'wendsday', 'saterday': a word one slip away from a weekday is that day."""
+
+    def fixed(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if len(word) < 5 or _WEEKDAY.fullmatch(word):
+            return word
+        close = difflib.get_close_matches(word.rstrip("s"), _WEEKDAY_SPELLINGS, n=1, cutoff=0.8)
+        return close[0] if close else word
+
+    return re.sub(r"[a-z]+", fixed, t)
 
 
 def _weekday(match: re.Match[str], today: date) -> Days:
@@ -140,6 +179,13 @@ def _explicit_date(t: str, today: date) -> date | None:
             return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         except ValueError:
             return None
+    if (match := _SLASHED.search(t)) and not _EFFORT_RATING.search(t):
+        first, second = int(match.group(1)), int(match.group(2))
+        readings = [(second, first), (first, second)]  # day/month, then month/day
+        found = [
+            d for month, day in readings if 1 <= month <= 12 and (d := _nearest(today, month, day))
+        ]
+        return min(found, key=lambda d: abs((d - today).days)) if found else None
     day_month = None
     if match := _DAY_MONTH.search(t):
         day_month = (int(match.group(1)), match.group(2))

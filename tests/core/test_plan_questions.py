@@ -221,3 +221,64 @@ def test_a_workout_asked_about_sideways_is_still_that_days_workout(plan: Plan, t
 def test_when_the_next_session_of_a_kind_is(plan: Plan) -> None:
     first_tempo = next(d for w in plan["weeks"] for d in w["days"] if d["kind"] == "tempo")
     assert describe_day(first_tempo, "km") in ask(plan, "tempo sesh when?")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("thurday run distance pls", date(2026, 12, 17)),
+        ("whats on wendsday", date(2026, 12, 16)),
+        ("what do i have on 20/12", date(2026, 12, 20)),
+        ("what do i have on 12/20", date(2026, 12, 20)),
+        ("day 1, what am i doing", date(2026, 12, 7)),
+    ],
+)
+def test_days_written_every_which_way(plan: Plan, text: str, expected: date) -> None:
+    found = find_days(text, TUESDAY, plan_start(plan))
+    assert found is not None and found.dates == (expected,)
+
+
+def test_a_run_of_six_and_a_half_km_is_not_a_date() -> None:
+    assert find_days("tempo done, 6.5k but it felt hard", TUESDAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("wednesday - how many of the 200s?", "2026-12-16"),
+        ("tmrw's run, easy right?", "2026-12-16"),
+        ("sorry been slammed at work, fri is what again?", "2026-12-18"),
+    ],
+)
+def test_a_detail_or_a_check_of_a_days_run_gets_that_day(plan: Plan, text: str, iso: str) -> None:
+    assert day(plan, iso) in ask(plan, text)
+
+
+def test_whats_next_after_todays_run(plan: Plan) -> None:
+    reply = ask(plan, "done today's run. whats next?")
+    assert reply.startswith("Tomorrow, Wednesday 16 Dec") and day(plan, "2026-12-16") in reply
+
+
+def test_the_next_rest_day(plan: Plan) -> None:
+    assert ask(plan, "when's my next rest day?") == "Your next rest day is Thursday 17 Dec."
+
+
+def test_the_biggest_week_of_the_plan(plan: Plan) -> None:
+    peak = max(plan["weeks"], key=lambda week: week["total_km"])
+    reply = ask(plan, "whats the biggest week of my plan")
+    assert f"week {peak['number']}" in reply and f"{peak['total_km']:g} km" in reply
+
+
+def test_race_day_and_race_week_are_the_runners_own(plan: Plan) -> None:
+    race_line = day(plan, "2027-02-28")
+    start = plan_start(plan)
+    question = plan_questions.read(
+        "what pace should i go for on race day", TUESDAY, start, date(2027, 2, 28)
+    )
+    assert question is not None
+    assert race_line in answer(question, PlanView(plan, "km", TUESDAY)).text
+
+
+def test_why_a_workout_is_in_the_plan_is_a_textbook_question(plan: Plan) -> None:
+    text = "my plan has these reps on wednesdays, whats the actual point of them"
+    assert plan_questions.read(text, TUESDAY, plan_start(plan)) is None

@@ -18,7 +18,7 @@ from bot.core.features.checkins import check_in
 from bot.core.features.context import Context
 from bot.core.features.shared import plan_of, reply
 from bot.core.messages import Action, OutgoingMessage
-from bot.core.plan_answers import PlanView, answer, plan_start
+from bot.core.plan_answers import PlanView, answer, plan_start, race_day
 from bot.core.plan_questions import PlanQuestion
 from bot.core.ports import UserRecord
 from bot.core.red_flags import red_flags
@@ -94,11 +94,12 @@ async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None
     start = plan_start(plan) if plan else None
     if red_flags(text) or answer_numeric(text) is not None:
         return None  # safety advice comes first; a calculation is the calculators' job
-    question = plan_questions.read(text, today, start)
+    race = race_day(plan) if plan else None
+    question = plan_questions.read(text, today, start, race)
     if question is None:
         return None
     if question.subject is None or question.elliptical:
-        question = plan_questions.follow_up(question, _previous(ctx, user, today, start))
+        question = plan_questions.follow_up(question, _previous(ctx, user, today, start, race))
         if question is None or question.subject is None:
             return None
     if plan is None and not question.needs_plan:
@@ -113,7 +114,7 @@ async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None
 
 
 def _previous(
-    ctx: Context, user: UserRecord | None, today: date, start: date | None
+    ctx: Context, user: UserRecord | None, today: date, start: date | None, race: date | None
 ) -> PlanQuestion | None:
     """The runner's last question, read as a plan question if it was one."""
     if user is None:
@@ -122,4 +123,4 @@ def _previous(
     last = next((turn.text for turn in reversed(turns) if turn.role == "user"), None)
     if last is None:
         return None
-    return plan_questions.follow_up(plan_questions.read(last, today, start), None)
+    return plan_questions.follow_up(plan_questions.read(last, today, start, race), None)
