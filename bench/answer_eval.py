@@ -8,7 +8,8 @@ retrieval, confidence), on a throwaway database with each case's own date:
 - the textbook eval (``tests/eval/questions.jsonl``), asked as a new runner's first message;
 - the conversational eval (``tests/eval/conversations.jsonl``: stored plans, earlier turns,
   follow-ups, out-of-scope questions) and its held-out twins (``conversations_heldout.jsonl``
-  and ``conversations_heldout2.jsonl``, written separately and never tuned on);
+  ``conversations_heldout2.jsonl`` and ``conversations_heldout3.jsonl``, each written separately
+  by someone who read none of the others; tune on none of them);
 
 each with BM25 alone and with hybrid retrieval: the fact score (0 to 1) and the share of
 confidently wrong replies (a wrong statement, or an unaccepted entry leading the reply). Then
@@ -91,6 +92,7 @@ async def evaluate(args: argparse.Namespace, console: Console) -> dict[str, obje
     for name, label in (
         ("conversations_heldout.jsonl", "held-out conversations"),
         ("conversations_heldout2.jsonl", "held-out 2 (plan questions)"),
+        ("conversations_heldout3.jsonl", "held-out 3"),
     ):
         if (EVAL / name).exists():
             sets[label] = load_cases(EVAL / name)
