@@ -94,7 +94,7 @@ _COMPONENT = re.compile(
     r"|\bdistance\b|\bhow far\b|\bpace\b|\bmiler?\b|\bkm\b|\bmiles?\b|\bk\b|\bkms\b"
 )
 _WEATHER = re.compile(
-    r"\b(?:hot|heat|cold|rain\w*|snow\w*|wind\w*|degrees|humid\w*|ice|icy|freezing|sun\w*|dark)\b"
+    r"\b(?:hot|heat|cold|rain\w*|snow\w*|wind\w*|degrees|humid\w*|ice|icy|freezing|sunny|sunshine|sunburn|dark)\b"
 )
 _NEXT = re.compile(
     r"\b(?:what'?s|whats|what is) next\b|\bnext (?:run|workout|session)\b|\bwhat(?:'s| is) after"
@@ -267,6 +267,7 @@ _SCHEDULE_ASKED = re.compile(
     r"\b(?:how (?:far|long|many (?:km|kms|miles|k))|wh?at|whats|what's|wats|when|whens|when's"
     r"|which|where|anything|got)\b"
 )
+_HOW_MUCH = re.compile(r"\bhow (?:long|much|many|often|soon|far)\b|\bwhen (?:can|should) i\b")
 _TODAY_WORD = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b")
 _FIRST_RUN = re.compile(r"\b(?:my|the) first (?:run|workout|session|training day|day)\b")
 _JOINT = re.compile(r"\b(?:to|on|onto|until|till|for|with|and)\b")
@@ -343,10 +344,10 @@ def _read(
         and bool(_COMPONENT.search(t))
         and not re.search(r"\b(?:can|could|should) i (?:do|run|make|add)\b", t)
     )
-    how_to = bool(_HOW_TO.search(t)) and not part_of_a_day
+    how_to = bool(_HOW_TO.search(t) or _WEATHER.search(t)) and not part_of_a_day
     if _MOVE.search(t) and (personal or days) and (move := _move(t, today, plan_start)):
         return move
-    if _SHOULD.search(t) and (personal or days):
+    if _SHOULD.search(t) and (days or condition) and not _HOW_MUCH.search(t):
         if _TODAY_WORD.search(t):
             days = find_days("today", today)
         return PlanQuestion("should_run", days, zone, condition or "none", units=units)
