@@ -26,7 +26,8 @@ SQLite choices, each for a failure we would otherwise see in production:
   dropping it, and with enforcement on that drop would cascade-delete the rows of every child
   table.
 
-Nothing here touches another dialect: a PostgreSQL URL gets a plain engine.
+Nothing here touches another dialect: a PostgreSQL URL gets a plain engine, on psycopg 3 (the
+driver runcoach installs) when the URL names none: SQLAlchemy's own default is psycopg2.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ READ_ONLY: dict[str, Any] = {READ_ONLY_OPTION: True}
 def create_engine(url: str | URL, *, foreign_keys: bool = True) -> Engine:
     """An engine for ``url``; for SQLite, with the pragmas and transaction handling above."""
     parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
         return sa_create_engine(parsed)
     _create_parent_dir(parsed)

@@ -7,7 +7,10 @@ reaches the core.
 Uniqueness races (two first messages from one new user, two workers claiming one reminder) are
 settled by unique constraints inside a SAVEPOINT rather than by dialect-specific upserts, so the
 same code is correct on SQLite, where ``BEGIN IMMEDIATE`` serialises writers anyway, and on
-PostgreSQL, where it does not.
+PostgreSQL, where it does not. For the same reason a read-then-write of one user's rows (replace
+the active plan, cap the turns, bump the plan version) first locks that user's row
+(``_lock_user``): under PostgreSQL's READ COMMITTED two such writes would otherwise both act on
+what they read before the other committed, leaving two active plans.
 """
 
 from __future__ import annotations
@@ -116,6 +119,7 @@ class SqlStorage:
 
     def save_profile(self, user_id: int, profile: ProfileRecord) -> None:
         with self._write() as session:
+            _lock_user(session, user_id)
             row = session.get(Profile, user_id)
             if row is None:
                 row = Profile(user_id=user_id)
@@ -128,6 +132,7 @@ class SqlStorage:
 
     def save_plan(self, user_id: int, request: dict[str, Any], plan: dict[str, Any]) -> PlanRecord:
         with self._write() as session:
+            _lock_user(session, user_id)
             session.execute(
                 update(Plan).where(Plan.user_id == user_id, Plan.active).values(active=False)
             )
@@ -152,6 +157,7 @@ class SqlStorage:
         self, user_id: int, request: dict[str, Any], plan: dict[str, Any], reason: str
     ) -> PlanRecord:
         with self._write() as session:
+            _lock_user(session, user_id)
             current = session.scalars(
                 select(Plan).where(Plan.user_id == user_id, Plan.active).order_by(Plan.id.desc())
             ).first()
@@ -189,6 +195,7 @@ class SqlStorage:
 
     def record_checkin(self, user_id: int, checkin: CheckInRecord) -> None:
         with self._write() as session:
+            _lock_user(session, user_id)
             session.execute(
                 delete(CheckIn).where(CheckIn.user_id == user_id, CheckIn.day == checkin.day)
             )
@@ -243,6 +250,7 @@ class SqlStorage:
         """A successful claim also moves the user's ``next_reminder_utc`` past ``local_date``,
         so the claimed reminder stops being due in the same transaction that claims it."""
         with self._write() as session:
+            _lock_user(session, user_id)
             claim = ReminderLog(
                 user_id=user_id,
                 local_date=local_date,
@@ -388,6 +396,7 @@ class SqlStorage:
 
     def add_turn(self, user_id: int, role: str, text: str) -> None:
         with self._write() as session:
+            _lock_user(session, user_id)
             session.add(
                 ConversationTurn(user_id=user_id, role=role, text=text, created=self._clock())
             )
@@ -464,6 +473,13 @@ def _delete_user(session: Session, user_id: int) -> None:
         if "user_id" in table.c:
             session.execute(delete(table).where(table.c.user_id == user_id))
     session.execute(delete(User).where(User.id == user_id))
+
+
+def _lock_user(session: Session, user_id: int) -> None:
+    """Row lock on PostgreSQL until the transaction ends (a no-op on SQLite, whose write
+    transactions already exclude each other). Taken before any insert, whose foreign key check
+    share-locks the same row: two transactions upgrading that lock would deadlock."""
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def _find_user(session: Session, platform: str, platform_user_id: str) -> User | None:

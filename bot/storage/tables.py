@@ -10,6 +10,7 @@ Every per-user table has a ``user_id`` column referencing ``users`` with ``ON DE
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -60,6 +61,34 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+class NulSafeString(TypeDecorator[str]):
+    """What a runner or a platform typed, kept exactly, NUL characters included: PostgreSQL
+    refuses NUL in text, so there NUL is stored as U+FFFF "0" and U+FFFF itself doubled (a
+    noncharacter no real text contains, so stored text reads as typed). SQLite stores as is."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None or dialect.name != "postgresql":
+            return value
+        return value.replace(_ESCAPE, _ESCAPE * 2).replace("\x00", _ESCAPE + "0")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None or dialect.name != "postgresql" or _ESCAPE not in value:
+            return value
+        return _ESCAPED.sub(lambda m: "\x00" if m[1] == "0" else _ESCAPE, value)
+
+
+class NulSafeText(NulSafeString):
+    impl = Text
+    cache_ok = True
+
+
+_ESCAPE = "\uffff"
+_ESCAPED = re.compile(f"{_ESCAPE}([0{_ESCAPE}])")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -77,8 +106,8 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
-    platform_user_id: Mapped[str] = mapped_column(String(255))
-    display_name: Mapped[str] = mapped_column(String(255))
+    platform_user_id: Mapped[str] = mapped_column(NulSafeString(255))
+    display_name: Mapped[str] = mapped_column(NulSafeString(255))
     timezone: Mapped[str | None] = mapped_column(String(64))
     remind_at: Mapped[time | None] = mapped_column(Time)
     reminders_on: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -108,7 +137,7 @@ class Profile(Base):
     long_run_day: Mapped[str | None] = mapped_column(String(16))
     recent_race_km: Mapped[float | None] = mapped_column(Float)
     recent_race_s: Mapped[float | None] = mapped_column(Float)
-    goal: Mapped[str | None] = mapped_column(Text)
+    goal: Mapped[str | None] = mapped_column(NulSafeText)
     units: Mapped[str | None] = mapped_column(String(2))
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -141,7 +170,7 @@ class CheckIn(Base):
     status: Mapped[str] = mapped_column(String(16))  # done, skipped, hard, niggle, sick
     distance_km: Mapped[float | None] = mapped_column(Float)
     effort: Mapped[int | None] = mapped_column(Integer)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(NulSafeText)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -152,7 +181,7 @@ class ConversationTurn(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(_user_fk(), index=True)
     role: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(NulSafeText)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -1,4 +1,5 @@
-"""The SQLite engine: pragmas on every connection, and who holds the write lock when."""
+"""The SQLite engine: pragmas on every connection, and who holds the write lock when; PostgreSQL
+URLs get the installed driver."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from sqlalchemy import Engine, text
 
 from bot.storage.db import BUSY_TIMEOUT_MS, READ_ONLY, create_engine
 from bot.storage.repositories import SqlStorage
+
+pytestmark = pytest.mark.sqlite_only("SQLite's pragmas and write lock; PostgreSQL has neither")
 
 
 def path_of(engine: Engine) -> str:
@@ -112,3 +115,12 @@ def test_storage_reads_do_not_wait_for_a_writer(engine: Engine, storage: SqlStor
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_a_postgresql_url_without_a_driver_gets_psycopg_3() -> None:
+    """SQLAlchemy's default is psycopg2, which runcoach does not install."""
+    engine = create_engine("postgresql://runcoach@db.example/runcoach")
+    try:
+        assert engine.dialect.driver == "psycopg"
+    finally:
+        engine.dispose()

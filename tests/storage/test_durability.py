@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.core.ports import Turn
@@ -57,6 +58,7 @@ def integrity(path: Path) -> str:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
 
 
+@pytest.mark.sqlite_only("a SQLite file and its WAL; a PostgreSQL server outlives its clients")
 def test_every_acknowledged_write_survives_sigkill(db_url: str, tmp_path: Path) -> None:
     path = tmp_path / "data" / "runcoach.db"
     acks: list[str] = []

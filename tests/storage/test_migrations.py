@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from bot.storage import migrate
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
 from bot.storage.tables import metadata
+from tests.postgres import PostgresServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,8 +52,15 @@ def current_revision(url: str) -> str | None:
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'new' / 'runcoach.db'}"
+def url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty database, never migrated: a new file, or a new PostgreSQL database."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'new' / 'runcoach.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database("runcoach_migrations")
+    yield url
+    server.drop_database(url)
 
 
 def test_one_head() -> None:

@@ -348,3 +348,19 @@ def test_plan_versions_count_up_and_keep_the_one_before(storage: SqlStorage) -> 
     assert storage.previous_version(alice) is None
     storage.stop_plan(alice)
     assert storage.active_plan(alice) is None
+
+
+@pytest.mark.parametrize(
+    "typed", ["nul\x00inside", "\x00", "\uffff0", "\uffff\x00\uffff", "é ☃ 🏃"]
+)
+def test_what_a_runner_typed_comes_back_exactly(storage: SqlStorage, typed: str) -> None:
+    """PostgreSQL refuses NUL in text; a pasted NUL must not lose the message or the runner."""
+    user = storage.user("console", typed, typed)
+    assert storage.find_user("console", typed) == user
+    assert user.display_name == typed
+    storage.add_turn(user.id, "user", typed)
+    storage.save_profile(user.id, ProfileRecord(goal=typed))
+    storage.record_checkin(user.id, CheckInRecord(date(2026, 12, 1), "done", note=typed))
+    assert storage.recent_turns(user.id, 1) == [Turn("user", typed)]
+    assert storage.profile(user.id).goal == typed
+    assert storage.checkins(user.id, date(2026, 12, 1))[0].note == typed

@@ -16,10 +16,11 @@ from typing import Any
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import TypeDecorator
 from sqlalchemy.engine import Connection
 
 from bot.storage.db import create_engine
-from bot.storage.tables import UTCDateTime, metadata
+from bot.storage.tables import metadata
 
 config = context.config
 
@@ -42,8 +43,8 @@ def _url() -> str:
 def _render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | bool:
     """Write app-only types as their plain column type: a migration must keep working after the
     application module it would otherwise import has changed or moved."""
-    if kind == "type" and isinstance(item, UTCDateTime):
-        return "sa.DateTime()"
+    if kind == "type" and isinstance(item, TypeDecorator):  # UTCDateTime, NulSafeString, ...
+        return f"sa.{item.impl!r}"
     return False
 
 
