@@ -13,7 +13,16 @@ from datetime import date, timedelta
 from bot.core.plan_questions import Condition, PlanQuestion
 from bot.core.when import Days, week_of
 from bot.plans import render, science
-from bot.plans.model import HARD_KINDS, RACE_LABEL, Day, Plan, Units, Week, days_of
+from bot.plans.model import (
+    HARD_KINDS,
+    QUALITY_KINDS,
+    RACE_LABEL,
+    Day,
+    Plan,
+    Units,
+    Week,
+    days_of,
+)
 from bot.plans.workouts import describe_day
 
 NO_PLAN = (
@@ -135,6 +144,8 @@ def answer(question: PlanQuestion, view: PlanView) -> PlanReply:
         return PlanReply(_next_run(plan, view.today, units))
     if subject == "biggest":
         return PlanReply(_biggest(plan, view.today, units))
+    if subject == "why":
+        return PlanReply(_why(plan, question, view.today, units))
     if subject == "phase":
         return PlanReply(_phase(plan, question.days, view.today, units))
     if subject == "compare":
@@ -319,6 +330,61 @@ def _phase(plan: Plan, days: Days | None, today: date, units: Units) -> str:
         )
     elif week["phase"] in ("taper", "race"):
         lines.append("You're tapering: less volume, a little quality, and rest before the race.")
+    return " ".join(lines)
+
+
+_PHASE_REASON = {
+    "base": "a base week builds easy volume before harder training, so quality is short",
+    "build": "a build week adds race-specific quality on top of the base",
+    "peak": "a peak week holds your highest training load",
+    "taper": "a taper week cuts volume so you arrive at the race fresh",
+    "race": "race week keeps you sharp with a few short runs",
+}
+
+
+def _why(plan: Plan, question: PlanQuestion, today: date, units: Units) -> str:
+    """'why is sunday only 6.9k?', 'how come no intervals till week 4?': the plan's own rules
+    for that week (its phase, a cutback, the taper), with its numbers against the week before."""
+    anchor = question.days.dates[0] if question.days else today
+    week = _plan_week(plan, anchor)
+    if week is None:
+        outside = _outside(plan, anchor) or "that is outside your plan"
+        return outside[:1].upper() + outside[1:] + "."
+    lines = [f"Week {week['number']} is a {week['phase']} week: {_PHASE_REASON[week['phase']]}."]
+    before = plan["weeks"][week["number"] - 2] if week["number"] > 1 else None
+    if week.get("cutback"):
+        lines.append(
+            "It's also a cutback week, lighter on purpose so your body absorbs the training"
+            + (
+                f": {science.format_distance(week['total_km'], units)} against "
+                f"{science.format_distance(before['total_km'], units)} the week before."
+                if before
+                else "."
+            )
+        )
+    kind = _KIND_OF_ZONE.get(question.zone or "")
+    if kind in QUALITY_KINDS:
+        first = next((w for w in plan["weeks"] for d in w["days"] if d["kind"] == kind), None)
+        if first is not None:
+            lines.append(
+                f"Your first {_KIND_NAME[kind]} comes in week {first['number']} "
+                f"({_week_span(first)}): harder sessions come once the base is built."
+            )
+    long_days = [d for d in week["days"] if d["kind"] == "long"]
+    if long_days and before is not None:
+        before_long = [d for d in before["days"] if d["kind"] == "long"]
+        if before_long:
+            lines.append(
+                f"Long run: {science.format_distance(long_days[0]['distance_km'], units)} this "
+                f"week, {science.format_distance(before_long[0]['distance_km'], units)} the week "
+                "before."
+            )
+    if week["phase"] in ("taper", "race"):
+        peak = max(plan["weeks"], key=lambda w: w["total_km"])
+        lines.append(
+            f"Your peak was week {peak['number']} "
+            f"({science.format_distance(peak['total_km'], units)}); now you cut back to race fresh."
+        )
     return " ".join(lines)
 
 

@@ -19,7 +19,7 @@ from bot.core.when import Days, find_days, week_of
 
 Subject = Literal[
     "workout", "long", "total", "race", "prediction", "paces", "should_run", "move", "overview",
-    "kind", "first", "phase", "compare", "duration", "next", "biggest",
+    "kind", "first", "phase", "compare", "duration", "next", "biggest", "why",
 ]  # fmt: skip
 Condition = Literal["tired", "sore", "pain", "ill", "busy", "weather", "none"]
 
@@ -85,7 +85,8 @@ _PHASE = re.compile(
 )
 # A yes/no check on a day's run: "tmrw's run, easy right?", "10 miler on sat yeah?"
 _CHECKING = re.compile(
-    r"\b(?:right|yeah|yea|yep|correct|innit|isn't it|is it|ya|pls|please|again)\W*$|\?|\bi forget\b"
+    r"\b(?:right|yeah|yea|yep|correct|innit|isn't it|is it|ya|pls|please|again|then)\W*$|\?"
+    r"|\bi forget\b|\bi (?:suppose|guess|think|assume|reckon|take it)\b|\bpresumably\b"
 )
 # Parts of a workout: asked with a day, they are about that day's session.
 _COMPONENT = re.compile(
@@ -97,7 +98,8 @@ _WEATHER = re.compile(
     r"\b(?:hot|heat|cold|rain\w*|snow\w*|wind\w*|degrees|humid\w*|ice|icy|freezing|sunny|sunshine|sunburn|dark)\b"
 )
 _NEXT = re.compile(
-    r"\b(?:what'?s|whats|what is) next\b|\bnext (?:run|workout|session)\b|\bwhat(?:'s| is) after"
+    r"\b(?:what'?s|whats|what is) next\b|\bnext (?:run|workout|session|one)\b"
+    r"|\bwhat(?:'s| is) after"
     r" (?:this|today|that)\b"
 )
 _NEXT_REST = re.compile(
@@ -106,19 +108,38 @@ _NEXT_REST = re.compile(
 )
 _BIGGEST = re.compile(
     r"\b(?:biggest|longest|hardest|heaviest|highest|toughest|peak) (?:week|mileage|volume|run)\b"
-    r"[^?.!]{0,20}\b(?:of|in|on) (?:my|the|this) (?:plan|block|programme|program)\b"
-    r"|\b(?:my|the) peak week\b"
+    r"[^?.!]{0,20}\b(?:of|in|on) (?:my|the|this)(?: whole| entire)?"
+    r" (?:plan|block|programme|program)\b"
+    r"|\b(?:my|the) peak week\b|\bwhich (?:week|run) is (?:the )?(?:biggest|hardest|longest|peak)"
+    r"|^\W*(?:my |the )?(?:biggest|longest|hardest|peak) (?:week|run)\b"
 )
 _GETS_WORSE = re.compile(
     r"\bget(?:s|ting)? (?:any |much |a lot |way )?(?:worse|harder|easier|bigger|longer|tougher"
     r"|lighter|heavier|better)\b"
 )
-_WHY_LIGHTER = re.compile(
-    r"\bwhy\b[^?.!]{0,20}\b(?:shorter|lighter|easier|less|lower|smaller|so short|so easy"
-    r"|so light)\b"
+# "why is sunday only 6.9k?", "how come no intervals till week 4": the plan's own reasons.
+_WHY = re.compile(r"\b(?:why|how come|what'?s the reason|reason for|whats the reason)\b")
+_PLAN_THING = re.compile(
+    r"\b(?:only|just|short|shorter|lighter|easier|less|dropped|drops|down|lower|smaller|no|not|yet"
+    r"|till|until|wait|so far|shows? up|start|starts|week \d+|wk \d+)\b"
 )
+_EXPLAIN_GENERAL = re.compile(r"\bwhy (?:do|should|would) (?:people|runners|you|we|coaches)\b")
 _ONE_AFTER = re.compile(r"\b(?:the )?(?:one|week|weekend) after(?: that)?\b|\bthe following one\b")
+_DAY_AFTER_THAT = re.compile(
+    r"^\W*(?:and |ok |so )?(?:then|after that|what comes after|what comes next|and after)\W*$"
+)
+_SHORT_ASK = re.compile(
+    r"^\W*(?:and |ok |so )?(?:how (?:long|far|many|much)|what pace|which day|when|what time"
+    r"|how fast)"
+    r"\W*$"
+)
 _TOTAL_ASKED = re.compile(r"\b(?:what'?s|whats|what is) (?:the|my) (?:total|mileage|volume)\b")
+# Where a burst of texting splits into its separate asks.
+_CLAUSE = re.compile(
+    r"(?<=[?!])\s*|;\s*|\.\s+|\s*,\s*(?:and\s+|also\s+|plus\s+)?|:\s+"
+    r"|\s+(?:and|also|plus)\s+(?=(?:what|whats|what's|how|hows|when|whens|is|are|which|do|does"
+    r"|will|can)\b)"
+)
 _WHICH_DAYS = re.compile(r"\b(?:which|what) days\b")
 # Asking where in the plan the runner is, not how tapers or cutbacks work in general.
 _PHASE_ASKED = re.compile(
@@ -141,6 +162,8 @@ _PREDICTION = re.compile(
     r"|what time (?:will|could|can|should|might|would) i|how fast (?:will|could|can|should|might) i"
     r"|race pace|goal pace|target pace|what (?:will|would|could) i (?:run|finish|get)"
     r"|my vdot|my fitness (?:score|level)"
+    r"|(?:which|what) time (?:i|can i|could i|will i|do i|i can|i will)"
+    r"|my (?:finish|finishing|predicted|expected) time"
     r"|what time (?:do you think|d'you think|would you say)? ?i(?:'ll| will| can| could| would)?"
     r"|on track for|(?:time|pace) am i on|what am i on for|what (?:could|can) i (?:do|run|get)"
     r"|am i (?:on|on track|on course|in shape|fit enough|going|likely)"
@@ -152,7 +175,8 @@ _PACE = re.compile(
     r"|\bmin(?:ute)?s? ?(?:per|/) ?(?:km|k|mile|mi)\b|/km\b|/mi\b|\bzones?\b"
 )
 _MY_PACE = re.compile(
-    r"\bmy\s+(?:\w+\s+){0,2}(?:paces?|zones?|speeds?)\b|\b(?:paces?|zones?)\s+(?:for|of|on|in)\s+my\b"
+    r"\bpace (?:is|for|of|should) my\b|\bmy\s+(?:\w+\s+){0,2}(?:paces?|zones?|speeds?)\b"
+    r"|\b(?:paces?|zones?)\s+(?:for|of|on|in)\s+my\b"
     r"|\bhow (?:fast|slow|quick) (?:should|do|am|must) i\b"
     r"|\bwhat (?:pace|speed) (?:should|do|am|must|will) i\b"
     r"|\bhow (?:fast|slow|quick) (?:are|is|should) my\b"
@@ -240,11 +264,13 @@ _CONDITIONS: tuple[tuple[Condition, re.Pattern[str]], ...] = (
     ),
 )
 _DAY_WORD = r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday|sday)?"
-_OWNED_DAY = re.compile(rf"\b({_DAY_WORD})'s\b")
+_OWNED_DAY = re.compile(
+    rf"\b({_DAY_WORD})(?:'s\b|s\b(?=\s+(?:run|tempo|long|workout|session|intervals|reps|easy)))"
+)
 _MOVE = re.compile(
     r"\b(?:move|moving|swap|swapping|switch|switching|shift|push|reschedule|postpone)\b"
     r"|\binstead\b|\brather than\b|\bin place of\b"
-    rf"|\b{_DAY_WORD}'s\b[^?.!]{{0,30}}\b(?:on|to)\s+(?:the\s+)?{_DAY_WORD}\b"
+    rf"|\b{_DAY_WORD}(?:'s|s)\b[^?.!]{{0,30}}\b(?:on|to)\s+(?:the\s+)?{_DAY_WORD}\b"
 )
 _INSTEAD_OF = re.compile(r"\b(?:instead of|rather than|in place of)\b")
 # Asking what the plan holds for a day, as opposed to asking something else that names a day
@@ -267,6 +293,10 @@ _SCHEDULE_ASKED = re.compile(
     r"\b(?:how (?:far|long|many (?:km|kms|miles|k))|wh?at|whats|what's|wats|when|whens|when's"
     r"|which|where|anything|got)\b"
 )
+_SOMEONE_ELSE_ILL = re.compile(
+    r"\b(?:my|the|our) (?:kid|kids|son|daughter|child|children|wife|husband|partner|baby|mum|mom"
+    r"|dad|family|boss|dog)\b[^.,;!?]{0,15}\b(?:sick|ill|unwell|poorly|flu|cold|fever)\b"
+)
 _HOW_MUCH = re.compile(r"\bhow (?:long|much|many|often|soon|far)\b|\bwhen (?:can|should) i\b")
 _TODAY_WORD = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b")
 _FIRST_RUN = re.compile(r"\b(?:my|the) first (?:run|workout|session|training day|day)\b")
@@ -276,8 +306,10 @@ _OVERVIEW = re.compile(
     r"\b(?:my|the) (?:whole |full |training |running )?(?:plan|schedule|program|programme)\b"
     r"|^\s*(?:my )?plan\s*\??$"
 )
-_UNITS_MI = re.compile(r"\b(?:in|to) (?:miles|mi)\b")
-_UNITS_KM = re.compile(r"\b(?:in|to) (?:km|kms|kilomet\w+)\b")
+_UNITS_MI = re.compile(r"\b(?:in|to) (?:miles|mi)\b|\bhow (?:many|much) (?:miles|mi)\b")
+_UNITS_KM = re.compile(
+    r"\b(?:in|to) (?:km|kms|kilomet\w+)\b|\bhow (?:many|much) (?:km|kms|kilomet\w+)\b"
+)
 _FOLLOW_UP = re.compile(
     r"^\s*(?:and|what about|how about|and what about|ok and|also|same for|n|&)\b|^\s*(?:and )?the"
     r" (?:day|week) after\b|^\s*(?:then|after that)\b"
@@ -319,6 +351,10 @@ def read(
     question = _read(t, today, plan_start, race_day)
     if question is None and _ONE_AFTER.search(t):
         return PlanQuestion(None, elliptical=True, week_later=True)
+    if question is None and _DAY_AFTER_THAT.search(t):
+        return PlanQuestion(None, Days((today,), "the day after", relative=True), elliptical=True)
+    if question is None and _SHORT_ASK.search(t):
+        return PlanQuestion(None, elliptical=True)
     if question is not None and _FOLLOW_UP.search(t):
         return replace(question, elliptical=True)
     return question
@@ -333,7 +369,8 @@ def _read(
         days = None  # "intervals the day after my tempo" names no date of its own
     personal = bool(_PERSONAL.search(t))
     zone = next((name for name, pattern in ZONES if pattern.search(t)), None)
-    condition = next((name for name, pattern in _CONDITIONS if pattern.search(t)), None)
+    about_me = _SOMEONE_ELSE_ILL.sub(" busy ", t)  # "my kid is sick": the runner is busy
+    condition = next((name for name, pattern in _CONDITIONS if pattern.search(about_me)), None)
     asking = bool(_ASKING.search(t) or _CHECKING.search(t) or _ASKED_ANYWHERE.search(t))
     if _EXPLAIN.search(t):
         return None  # "what's the point of the reps on thursday?": the knowledge base explains
@@ -362,25 +399,28 @@ def _read(
     if _NEXT_REST.search(t):
         return PlanQuestion("kind", None, "rest", units=units, needs_plan=True)
     if _BIGGEST.search(t):
-        return PlanQuestion("biggest", units=units, needs_plan=personal)
+        return PlanQuestion("biggest", units=units, needs_plan=True)
     if _PHASE.search(t) and _PHASE_ASKED.search(t) and not how_to:
         return PlanQuestion("phase", days, units=units, needs_plan=personal)
     if (_COMPARE.search(t) or _GETS_WORSE.search(t)) and days is not None and days.whole_week:
         return PlanQuestion("compare", days, units=units, needs_plan=True)
-    if _WHY_LIGHTER.search(t) and days is not None and days.whole_week:
-        return PlanQuestion("phase", days, units=units, needs_plan=True)
+    if _WHY.search(t) and _PLAN_THING.search(t) and not _EXPLAIN_GENERAL.search(t):
+        return PlanQuestion("why", days, zone, units=units, needs_plan=True)
     if _DURATION.search(t) and days is not None and not how_to:
         return PlanQuestion("duration", days, units=units, needs_plan=True)
     if _paces_asked(t, zone, personal) and not _numbers_given(t) and not how_to:
         if days:
             return PlanQuestion("workout", days, units=units, needs_plan=part_of_a_day)
         return PlanQuestion("paces", days, zone, units=units, needs_plan=bool(_MY_PACE.search(t)))
+    if _PACE.search(t) and len(t.split()) <= 4:  # "what pace?", maybe after asking about a day
+        if days is not None:
+            return PlanQuestion("workout", days, zone, units=units, needs_plan=True)
+        return PlanQuestion("paces", days, zone, units=units, elliptical=True)
     if _COMPONENT.search(t) and len(t.split()) <= 3:  # "warm up?" after asking about a day
         return PlanQuestion(None, days, zone, units=units, elliptical=True)
     if how_to:
         return None
-    if _PACE.search(t) and len(t.split()) <= 4:  # "what pace?" after a question about a day
-        return PlanQuestion(None, days, zone, units=units, elliptical=True)
+
     if _LONG.search(t) and (personal or days) and not part_of_a_day:
         return PlanQuestion("long", days, units=units, needs_plan=bool(_SCHEDULE_ASKED.search(t)))
     if _TOTAL.search(t) and days and days.whole_week and not _WHICH_DAYS.search(t):
@@ -409,6 +449,48 @@ def _read(
     return None
 
 
+def read_all(
+    text: str, today: date, plan_start: date | None = None, race_day: date | None = None
+) -> list[PlanQuestion]:
+    """Every plan question a message asks, in order. Runners text in bursts ("whats tmrw, how
+    far is sunday and how many weeks left") and put context first ("did the 200s yesterday,
+    felt great, so whats on today"): each clause that asks something is read on its own, and a
+    clause that only tells ("legs heavy after yesterday's long one") names no day to answer."""
+    whole = read(text, today, plan_start, race_day)
+    clauses = [c for c in _CLAUSE.split(normalise(text)) if c and c.strip(" ,")]
+    if len(clauses) < 2:
+        return [whole] if whole is not None else []
+    asked: list[PlanQuestion] = []
+    for clause in clauses:
+        if not (_ASKED_ANYWHERE.search(clause) or _CHECKING.search(clause) or len(clauses) == 1):
+            continue
+        part = read(clause, today, plan_start, race_day)
+        if part is None:
+            continue
+        if part.subject is None:
+            part = follow_up(part, asked[-1] if asked else None)
+        if part is None or part.subject is None:
+            continue
+        # "race day!! what pace do i start at": the asking clause, on the day named before it
+        if (
+            part.days is None
+            and whole is not None
+            and whole.days is not None
+            and part.subject in ("paces", "workout", "long", "duration", "should_run")
+        ):
+            subject = "workout" if part.subject == "paces" else part.subject
+            part = replace(part, subject=subject, days=whole.days)
+        if part not in asked:
+            asked.append(part)
+    if not asked:
+        return [whole] if whole is not None else []
+    if whole is not None and whole.condition and asked[0].subject == "should_run":
+        asked[0] = replace(asked[0], condition=whole.condition)  # "should i run, legs dead"
+    if len(asked) == 1 and whole is not None and whole.subject == asked[0].subject == "move":
+        return [whole]
+    return asked
+
+
 def follow_up(current: PlanQuestion | None, previous: PlanQuestion | None) -> PlanQuestion | None:
     """Completes a partial question ("and the day after?") from the one asked before it."""
     if current is None:
@@ -419,9 +501,10 @@ def follow_up(current: PlanQuestion | None, previous: PlanQuestion | None) -> Pl
             and current.days is None
             and previous is not None
             and previous.days is not None
-            and current.subject in ("long", "total", "workout")
+            and current.subject in ("long", "total", "workout", "paces")
         ):
-            return replace(current, days=previous.days)
+            subject = "workout" if current.subject == "paces" else current.subject
+            return replace(current, subject=subject, days=previous.days)
         return current
     if previous is None or previous.subject is None or _about_the_whole_plan(previous, current):
         if current.days is not None:

@@ -42,8 +42,14 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         r"(brown|dark|cola)[- ]colou?red\s+(urine|pee)"
-        r"|(peeing|urine|pee)\s+(is\s+)?(brown|dark brown|cola)",
+        r"|(peeing|urine|pee|wee)\b[^.?!]{0,20}\b(brown|cola|coke|tea[- ]colou?red|dark brown|red)",
         "dark urine after hard exercise",
+    ),
+    (
+        r"\b(bone|shin|foot|hip|heel|metatarsal)\b[^.?!]{0,60}\b(at night|in the night"
+        r"|keeps me awake"
+        r"|wakes me|at rest|more (?:every|each) (?:run|time)|worse (?:every|each) (?:run|time))",
+        "bone pain that gets worse or aches at night",
     ),
     (r"cough\w*\s+(up\s+)?blood|vomit\w*\s+blood", "bleeding"),
 )

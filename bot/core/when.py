@@ -57,16 +57,16 @@ _TODAY = re.compile(
     r"\b(?:today|todays|2day|tonights?|tonite|this (?:morning|afternoon|evening|arvo)|right now)\b"
 )
 _TOMORROW = re.compile(
-    r"\b(?:tomorrow|tomorow|tommorow|tommorrow|tomoro|tmrw|tmr|2morrow|2moro)s?\b"
+    r"\b(?:tomorrow|tomorow|tommorow|tommorrow|tomoro|tmrw|tmr|tmw|tmo|2morrow|2moro|2mrw|2mro)s?\b"
 )
 _DAY_AFTER = re.compile(r"\bday after(?: tomorrow| tmrw)?\b")
 _YESTERDAY = re.compile(r"\b(?:yesterday|yesterdays|yday|last night)\b")
-_WEEKEND = re.compile(r"\b(this|next|last)?\s*(?:week\s?end|wknd|w/e|weekend)s?\b")
+_WEEKEND = re.compile(r"\b(this|next|last)?\s*(?:week\s?end|wknd|wkend|wk end|w/e|weekend)s?\b")
 _WEEK = re.compile(
     r"\b(this|next|last|coming|following)\s+(?:week|wk)s?\b"
-    r"|\bfor the (?:week|wk)\b(?! (?:before|after))"
+    r"|\bfor the (?:week|wk)\b(?! (?:before|after))|^\W*wk\b(?!\s*\d)"
 )
-_WEEK_NUMBER = re.compile(r"\bweek\s*(?:#|no\.?|number)?\s*(\d{1,2})\b")
+_WEEK_NUMBER = re.compile(r"\b(?:week|wk)\s*(?:#|no\.?|number)?\s*(\d{1,2})\b")
 
 
 @dataclass(frozen=True)
@@ -129,15 +129,13 @@ def find_days(
         return _weekday(match, today)
     if _TODAY.search(t):
         return Days((today,), "today")
+    if plan_start is not None and (match := _WEEK_NUMBER.search(t)) and int(match.group(1)) >= 1:
+        first = plan_start + timedelta(weeks=int(match.group(1)) - 1)
+        return Days(week_of(first), f"week {match.group(1)}", whole_week=True)
     if match := _WEEK.search(t):
         shift = {"next": 7, "following": 7, "last": -7}.get(match.group(1) or "", 0)
         label = {7: "next week", -7: "last week"}.get(shift, "this week")
         return Days(week_of(today + timedelta(days=shift)), label, whole_week=True)
-    if plan_start is not None and (match := _WEEK_NUMBER.search(t)):
-        number = int(match.group(1))
-        if number >= 1:
-            first = plan_start + timedelta(weeks=number - 1)
-            return Days(week_of(first), f"week {number}", whole_week=True)
     return None
 
 

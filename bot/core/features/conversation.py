@@ -95,21 +95,28 @@ async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None
     if red_flags(text) or answer_numeric(text) is not None:
         return None  # safety advice comes first; a calculation is the calculators' job
     race = race_day(plan) if plan else None
-    question = plan_questions.read(text, today, start, race)
-    if question is None:
+    asked = plan_questions.read_all(text, today, start, race)
+    questions: list[PlanQuestion] = []
+    for question in asked:
+        if question.subject is None or question.elliptical:
+            before = questions[-1] if questions else _previous(ctx, user, today, start, race)
+            completed = plan_questions.follow_up(question, before)
+            if completed is None or completed.subject is None:
+                continue
+            question = completed
+        questions.append(question)
+    if not questions:
         return None
-    if question.subject is None or question.elliptical:
-        question = plan_questions.follow_up(question, _previous(ctx, user, today, start, race))
-        if question is None or question.subject is None:
-            return None
-    if plan is None and not question.needs_plan:
+    if plan is None and not any(question.needs_plan for question in questions):
         return None  # without a plan, "should I run with a cold?" is a knowledge question
-    reply_ = answer(question, PlanView(plan, record.units if record else "km", today))
-    body = reply_.text
+    view = PlanView(plan, record.units if record else "km", today)
+    replies = [answer(question, view) for question in questions]
+    body = "\n\n".join(reply.text for reply in replies)
     if user is not None and record is not None:
         ctx.storage.add_turn(user.id, "user", text)
         ctx.storage.add_turn(user.id, "assistant", body)
-    actions = () if reply_.check_in_day is None else actions_for(reply_.check_in_day)
+    day = next((reply.check_in_day for reply in replies if reply.check_in_day), None)
+    actions = () if day is None else actions_for(day)
     return [OutgoingMessage(text=body, actions=actions)]
 
 
@@ -123,4 +130,5 @@ def _previous(
     last = next((turn.text for turn in reversed(turns) if turn.role == "user"), None)
     if last is None:
         return None
-    return plan_questions.follow_up(plan_questions.read(last, today, start, race), None)
+    asked = plan_questions.read_all(last, today, start, race)
+    return plan_questions.follow_up(asked[-1], None) if asked else None
