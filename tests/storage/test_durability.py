@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -144,3 +144,49 @@ def test_threads_sharing_one_storage_claim_each_day_once(storage: SqlStorage) ->
     assert errors == []
     assert set(won.values()) == {1} and len(won) == 30
     assert len(storage.recent_turns(user.id, 100)) == 5  # the fixture's cap held throughout
+
+
+def test_workers_polling_at_once_claim_every_due_reminder_exactly_once(db_url: str) -> None:
+    """Several schedulers (own engines, as separate processes would have) poll the same due rows
+    in small batches at the same time: nobody's reminder is lost or claimed twice."""
+    set_at = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+    now = datetime(2026, 12, 1, 6, 31, tzinfo=UTC)
+    zones = ("UTC", "Europe/London", "Africa/Abidjan")  # all at UTC+0 on that morning
+    engines = [create_engine(db_url) for _ in range(4)]
+    try:
+        setup = SqlStorage(engines[0], clock=lambda: set_at)
+        expected = set()
+        for i in range(240):
+            user = setup.user("console", f"runner{i}", f"Runner {i}")
+            setup.set_reminder(user.id, time(6, 30), zones[i % len(zones)])
+            expected.add(user.id)
+        claimed: list[int] = []
+        errors: list[BaseException] = []
+        lock = threading.Lock()
+        start = threading.Barrier(len(engines))
+
+        def poll(engine: Engine) -> None:
+            storage = SqlStorage(engine)
+            try:
+                start.wait()
+                while True:
+                    batch = storage.claim_due(now, timedelta(hours=1), ["console"], 25)
+                    if not batch.claims and not batch.late:
+                        break
+                    assert batch.late == []
+                    with lock:
+                        claimed.extend(claim.user.id for claim in batch.claims)
+            except BaseException as err:
+                errors.append(err)
+
+        threads = [threading.Thread(target=poll, args=(engine,)) for engine in engines]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert sorted(claimed) == sorted(expected)
+        assert count(engines[0], ReminderLog) == len(expected)
+    finally:
+        for engine in engines:
+            engine.dispose()
