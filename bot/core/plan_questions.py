@@ -460,6 +460,7 @@ def read_all(
     clauses = [c for c in _CLAUSE.split(normalise(text)) if c and c.strip(" ,")]
     if len(clauses) < 2:
         return [whole] if whole is not None else []
+    named = find_days(normalise(text), today, plan_start, race_day)
     asked: list[PlanQuestion] = []
     for clause in clauses:
         if not (_ASKED_ANYWHERE.search(clause) or _CHECKING.search(clause) or len(clauses) == 1):
@@ -474,12 +475,11 @@ def read_all(
         # "race day!! what pace do i start at": the asking clause, on the day named before it
         if (
             part.days is None
-            and whole is not None
-            and whole.days is not None
+            and named is not None
             and part.subject in ("paces", "workout", "long", "duration", "should_run")
         ):
             subject = "workout" if part.subject == "paces" else part.subject
-            part = replace(part, subject=subject, days=whole.days)
+            part = replace(part, subject=subject, days=named)
         if part not in asked:
             asked.append(part)
     if not asked:

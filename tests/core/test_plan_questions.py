@@ -282,3 +282,54 @@ def test_race_day_and_race_week_are_the_runners_own(plan: Plan) -> None:
 def test_why_a_workout_is_in_the_plan_is_a_textbook_question(plan: Plan) -> None:
     text = "my plan has these reps on wednesdays, whats the actual point of them"
     assert plan_questions.read(text, TUESDAY, plan_start(plan)) is None
+
+
+def asked(plan: Plan, text: str) -> list[str]:
+    questions = plan_questions.read_all(text, TUESDAY, plan_start(plan), date(2027, 2, 28))
+    view = PlanView(plan, "km", TUESDAY)
+    return [answer(plan_questions.follow_up(q, None) or q, view).text for q in questions]
+
+
+def test_a_burst_of_questions_gets_every_answer(plan: Plan) -> None:
+    replies = asked(plan, "ok 3 things: whats tmrw, how far is sunday, and how many weeks left")
+    assert len(replies) == 3
+    assert day(plan, "2026-12-16") in replies[0] and day(plan, "2026-12-20") in replies[1]
+    assert "28 February 2027" in replies[2]
+
+
+def test_context_first_the_question_last(plan: Plan) -> None:
+    (reply,) = asked(plan, "did the reps yesterday, felt great. so whats on today")
+    assert reply.startswith("Today, Tuesday 15 Dec") and day(plan, "2026-12-15") in reply
+
+
+def test_the_asking_clause_takes_the_day_named_before_it(plan: Plan) -> None:
+    (reply,) = asked(plan, "race day!!! what pace do i start at")
+    assert day(plan, "2027-02-28") in reply
+
+
+def test_why_a_week_is_lighter_gives_the_plans_reason(plan: Plan) -> None:
+    cutback = next(week for week in plan["weeks"] if week.get("cutback"))
+    (reply,) = asked(plan, f"why is week {cutback['number']} so short??")
+    assert f"Week {cutback['number']} is a {cutback['phase']} week" in reply
+    assert "cutback week" in reply
+
+
+def test_someone_else_being_ill_makes_the_runner_busy_not_ill(plan: Plan) -> None:
+    question = plan_questions.read(
+        "can i skip wed? work is insane and my kid is sick too", TUESDAY, plan_start(plan)
+    )
+    assert question is not None and question.condition == "busy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pee was dark brown after the long run and my thighs are swollen",
+        "one spot on my shin hurts more every run, now aches at night too",
+        "chest went tight on the hill and the pain went down my left arm",
+    ],
+)
+def test_red_flags_in_everyday_words(text: str) -> None:
+    from bot.core.red_flags import red_flags
+
+    assert red_flags(text)
