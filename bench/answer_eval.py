@@ -9,7 +9,7 @@ retrieval, confidence), on a throwaway database with each case's own date:
 - the conversational eval (``tests/eval/conversations.jsonl``: stored plans, earlier turns,
   follow-ups, out-of-scope questions) and its held-out twins (``conversations_heldout.jsonl``
   ``conversations_heldout2.jsonl`` and ``conversations_heldout3.jsonl``, each written separately
-  by someone who read none of the others; tune on none of them);
+  by someone who read none of the others; see tests/eval/README.md for how they were used);
 
 each with BM25 alone and with hybrid retrieval: the fact score (0 to 1) and the share of
 confidently wrong replies (a wrong statement, or an unaccepted entry leading the reply). Then
