@@ -7,9 +7,11 @@ and what to do, rather than answering from someone else's numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.core.plan_questions import KIND_OF_ZONE as _KIND_OF_ZONE
 from bot.core.plan_questions import Condition, PlanQuestion
 from bot.core.when import Days, week_of
 from bot.plans import render, science
@@ -38,15 +40,6 @@ ZONE_LABEL = {
     "interval": "interval (VO2max)",
     "repetition": "repetition",
     "race": "race",
-}
-_KIND_OF_ZONE = {
-    "threshold": "tempo",
-    "interval": "interval",
-    "repetition": "repetition",
-    "marathon": "marathon_pace",
-    "long": "long",
-    "easy": "easy",
-    "recovery": "recovery",
 }
 _KIND_NAME = {
     "tempo": "tempo run",
@@ -123,40 +116,10 @@ def answer(question: PlanQuestion, view: PlanView) -> PlanReply:
     plan = view.plan
     if plan is None:
         return PlanReply(_no_plan(question, view.today))
-    subject = question.subject
-    if subject == "overview":
-        return PlanReply(render.overview_text(plan, units))
-    if subject == "race":
-        return PlanReply(_race(plan, view.today, units))
-    if subject == "prediction":
-        return PlanReply(_prediction(plan, units))
-    if subject == "paces":
-        return PlanReply(_paces(plan, question.zone, units))
-    if subject == "should_run":
+    if question.subject == "should_run":
         return _should_run(plan, question, view.today, units)
-    if subject == "move":
-        return PlanReply(_move(plan, question, view.today, units))
-    if subject == "long":
-        return PlanReply(_long(plan, question.days, view.today, units))
-    if subject == "total":
-        return PlanReply(_total(plan, question.days, view.today, units))
-    if subject == "next":
-        return PlanReply(_next_run(plan, view.today, units))
-    if subject == "biggest":
-        return PlanReply(_biggest(plan, view.today, units))
-    if subject == "why":
-        return PlanReply(_why(plan, question, view.today, units))
-    if subject == "phase":
-        return PlanReply(_phase(plan, question.days, view.today, units))
-    if subject == "compare":
-        return PlanReply(_compare(plan, question.days, view.today, units))
-    if subject == "duration":
-        return PlanReply(_duration(plan, question.days, view.today, units))
-    if subject == "first":
-        return PlanReply(_first_workout(plan, view.today, units))
-    if subject == "kind":
-        return PlanReply(_next_of_kind(plan, question.zone or "easy", view.today, units))
-    return PlanReply(_workouts(plan, question.days, view.today, units))
+    answer_of = _ANSWERS.get(question.subject or "workout", _ANSWERS["workout"])
+    return PlanReply(answer_of(plan, question, view.today, units))
 
 
 # ---- days -------------------------------------------------------------------------------------
@@ -689,3 +652,24 @@ def _no_plan(question: PlanQuestion, today: date) -> str:
     if question.days is not None and len(question.days.dates) == 1:
         when = f" for {question.days.dates[0]:%A %d %b}"
     return NO_PLAN.format(when=when)
+
+
+# What answers each subject: one table, read by ``answer``.
+_ANSWERS: dict[str, Callable[[Plan, PlanQuestion, date, Units], str]] = {
+    "overview": lambda plan, q, today, units: render.overview_text(plan, units),
+    "race": lambda plan, q, today, units: _race(plan, today, units),
+    "prediction": lambda plan, q, today, units: _prediction(plan, units),
+    "paces": lambda plan, q, today, units: _paces(plan, q.zone, units),
+    "move": _move,
+    "long": lambda plan, q, today, units: _long(plan, q.days, today, units),
+    "total": lambda plan, q, today, units: _total(plan, q.days, today, units),
+    "next": lambda plan, q, today, units: _next_run(plan, today, units),
+    "biggest": lambda plan, q, today, units: _biggest(plan, today, units),
+    "why": _why,
+    "phase": lambda plan, q, today, units: _phase(plan, q.days, today, units),
+    "compare": lambda plan, q, today, units: _compare(plan, q.days, today, units),
+    "duration": lambda plan, q, today, units: _duration(plan, q.days, today, units),
+    "first": lambda plan, q, today, units: _first_workout(plan, today, units),
+    "kind": lambda plan, q, today, units: _next_of_kind(plan, q.zone or "easy", today, units),
+    "workout": lambda plan, q, today, units: _workouts(plan, q.days, today, units),
+}

@@ -192,7 +192,7 @@ ZONES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("recovery", re.compile(r"\brecovery\b")),
     ("easy", re.compile(r"\beasy\b|\bbase\b|\bconversational\b|\bzone ?2\b|\bz2\b")),
 )
-_KIND_OF_ZONE = {
+KIND_OF_ZONE = {
     "threshold": "tempo",
     "interval": "interval",
     "repetition": "repetition",
@@ -435,14 +435,14 @@ def _read(
             return PlanQuestion(None, days, zone, units=units)
         if _WORKOUT_ASKED.search(t) or (len(t.split()) <= 3 and asking) or part_of_a_day:
             return PlanQuestion("workout", days, units=units, needs_plan=True)
-        if zone in _KIND_OF_ZONE and _SCHEDULE_ASKED.search(t):  # "the tempo thing tomorrow?"
+        if zone in KIND_OF_ZONE and _SCHEDULE_ASKED.search(t):  # "the tempo thing tomorrow?"
             return PlanQuestion("workout", days, units=units, needs_plan=True)
         if asking and not _WEATHER.search(t):
             # Any other question that names a day, from a runner with a plan, is most likely
             # about that day's run; without a plan the knowledge base takes it.
             return PlanQuestion("workout", days, units=units)
         return None
-    if zone in _KIND_OF_ZONE and _ASKING.search(t) and _next_session_asked(t, personal):
+    if zone in KIND_OF_ZONE and _ASKING.search(t) and _next_session_asked(t, personal):
         return PlanQuestion("kind", None, zone, units=units, needs_plan=personal)
     if (units and _FOLLOW_UP.search(t)) or (units and len(t.split()) <= 4):
         return PlanQuestion(None, units=units)
