@@ -52,6 +52,10 @@ _KIND_NAME = {
     "race": "race",
 }
 _ADVICE: dict[Condition, str] = {
+    "missed": (
+        "Don't make up a missed run: one missed run changes nothing, and cramming it into another "
+        "day only piles on fatigue. Carry on with the plan as written."
+    ),
     "tired": (
         "A bit tired is normal in training: start easy, and if you still feel flat after 10 "
         "minutes, cut it short or make it an easy run. If you're exhausted or slept badly, rest: "
@@ -85,6 +89,7 @@ _ADVICE: dict[Condition, str] = {
     ),
 }
 _CHECK_IN = {
+    "missed": "Tap Skipped (or send /skip with the day) so the plan knows.",
     "tired": "If you skip it, tap Skipped (or send /skip) so the plan knows.",
     "sore": "If you run with a niggle, log it with /niggle so the next runs ease off.",
     "pain": "Log it with /niggle so the next runs ease off, or /skip if you rest.",

@@ -21,7 +21,7 @@ Subject = Literal[
     "workout", "long", "total", "race", "prediction", "paces", "should_run", "move", "overview",
     "kind", "first", "phase", "compare", "duration", "next", "biggest", "why",
 ]  # fmt: skip
-Condition = Literal["tired", "sore", "pain", "ill", "busy", "weather", "none"]
+Condition = Literal["missed", "tired", "sore", "pain", "ill", "busy", "weather", "none"]
 
 _PERSONAL = re.compile(
     r"\b(?:my|me|i|i'm|im|i've|ive|i'll|mine|am i|do i|should i|can i|have i|we|our)\b"
@@ -79,7 +79,8 @@ _RACE_WHEN = re.compile(
     r"|which week (?:am i|is it|are we))"
 )
 _PHASE = re.compile(
-    r"\b(?:taper\w*|cut ?back|down ?week|recovery week|deload|easy week|lighter week|what phase"
+    r"\b(?:taper\w*|cut ?back|down ?week|recovery week|deload|easy week|easier week|lighter week"
+    r"|what phase"
     r"|which phase|peak (?:week|phase)|build (?:phase|week)|base (?:phase|week)|(?:phase|block)"
     r" am i|where am i in (?:my|the) plan)\b"
 )
@@ -107,7 +108,8 @@ _NEXT_REST = re.compile(
     r"(?:next )?(?:rest day|day off)\b"
 )
 _BIGGEST = re.compile(
-    r"\b(?:biggest|longest|hardest|heaviest|highest|toughest|peak) (?:week|mileage|volume|run)\b"
+    r"\b(?:biggest|longest|hardest|heaviest|highest|toughest|peak)"
+    r" (?:week|mileage|volume|(?:long )?run)\b"
     r"[^?.!]{0,20}\b(?:of|in|on) (?:my|the|this)(?: whole| entire)?"
     r" (?:plan|block|programme|program)\b"
     r"|\b(?:my|the) peak week\b|\bwhich (?:week|run) is (?:the )?(?:biggest|hardest|longest|peak)"
@@ -134,6 +136,11 @@ _SHORT_ASK = re.compile(
     r"\W*$"
 )
 _TOTAL_ASKED = re.compile(r"\b(?:what'?s|whats|what is) (?:the|my) (?:total|mileage|volume)\b")
+# "is that normal?", "should I worry?": a question about the runner, not their plan.
+_STATE_ASKED = re.compile(
+    r"\b(?:normal|is (?:that|this|it) (?:ok|okay|bad|fine|a problem)|should i (?:be )?worr\w*"
+    r"|anything to worry|common)\b"
+)
 # Where a burst of texting splits into its separate asks.
 _CLAUSE = re.compile(
     r"(?<=[?!])\s*|;\s*|\.\s+|\s*,\s*(?:and\s+|also\s+|plus\s+)?|:\s+"
@@ -212,6 +219,14 @@ _SHOULD = re.compile(
     r"|\bor (?:rest|skip)\b|\b(?:still|even) (?:do|run) (?:it|the|my)\b"
 )
 _CONDITIONS: tuple[tuple[Condition, re.Pattern[str]], ...] = (
+    (
+        "missed",
+        re.compile(
+            r"\b(?:missed|skipped|didn't (?:do|run|get)|couldn't (?:do|run)"
+            r"|make (?:it|that|them) up"
+            r"|catch up)\b"
+        ),
+    ),
     (
         "ill",
         re.compile(
@@ -306,9 +321,12 @@ _OVERVIEW = re.compile(
     r"\b(?:my|the) (?:whole |full |training |running )?(?:plan|schedule|program|programme)\b"
     r"|^\s*(?:my )?plan\s*\??$"
 )
-_UNITS_MI = re.compile(r"\b(?:in|to) (?:miles|mi)\b|\bhow (?:many|much) (?:miles|mi)\b")
+_UNITS_MI = re.compile(
+    r"\b(?:in|to) (?:miles|mi)\b|\bhow (?:many|much) (?:miles|mi)\b|\bper mile\b|/mi(?:le)?\b"
+)
 _UNITS_KM = re.compile(
     r"\b(?:in|to) (?:km|kms|kilomet\w+)\b|\bhow (?:many|much) (?:km|kms|kilomet\w+)\b"
+    r"|\bper (?:km|kilomet\w+)\b|/km\b"
 )
 _FOLLOW_UP = re.compile(
     r"^\s*(?:and|what about|how about|and what about|ok and|also|same for|n|&)\b|^\s*(?:and )?the"
@@ -425,6 +443,8 @@ def _read(
         return PlanQuestion("long", days, units=units, needs_plan=bool(_SCHEDULE_ASKED.search(t)))
     if _TOTAL.search(t) and days and days.whole_week and not _WHICH_DAYS.search(t):
         return PlanQuestion("total", days, units=units, needs_plan=True)
+    if _WHICH_DAYS.search(t) and days is None and asking:  # "remind me which days i run"
+        return PlanQuestion("workout", find_days("this week", today), units=units, needs_plan=True)
     if _TOTAL_ASKED.search(t) and days is None and asking:  # "lighter week? what's the total"
         this_week = find_days("this week", today)
         return PlanQuestion("total", this_week, units=units)
@@ -462,9 +482,11 @@ def read_all(
         return [whole] if whole is not None else []
     named = find_days(normalise(text), today, plan_start, race_day)
     asked: list[PlanQuestion] = []
+    about_the_runner = False
     for clause in clauses:
         if not (_ASKED_ANYWHERE.search(clause) or _CHECKING.search(clause) or len(clauses) == 1):
             continue
+        about_the_runner = about_the_runner or bool(_STATE_ASKED.search(clause))
         part = read(clause, today, plan_start, race_day)
         if part is None:
             continue
@@ -483,6 +505,10 @@ def read_all(
         if part not in asked:
             asked.append(part)
     if not asked:
+        # "legs sore after yesterday's long run, is that normal?": the question is not about the
+        # plan, however much plan the context before it names
+        if about_the_runner:
+            return []
         return [whole] if whole is not None else []
     if whole is not None and whole.condition and asked[0].subject == "should_run":
         asked[0] = replace(asked[0], condition=whole.condition)  # "should i run, legs dead"

@@ -14,9 +14,11 @@ _GREETING = (
     r"|👋|🙋"
 )
 _THANKS = (
-    r"thanks?|thank you|thank u|thx|ty|tysm|cheers|ta|much appreciated|appreciate (?:it|that)"
+    r"thanks?|thank you|thank u|thx|thnx|thanx|tnx|ty|tysm|cheers|ta|much appreciated"
+    r"|appreciate (?:it|that)"
     r"|thanks a lot|thanks so much|many thanks|great thanks|legend|you're the best|youre the best"
-    r"|you(?:'re| are|re)? (?:a |the )?(?:star|legend|great|awesome|amazing|brilliant|the best"
+    r"|(?:you(?:'re| are|re)?|ur|u r|u are) (?:a |the )?(?:star|legend|great|awesome|amazing"
+    r"|brilliant|the best|best"
     r"|a lifesaver|so helpful|very helpful|really helpful)"
     r"|(?:that's|thats|that was) (?:really |so )?(?:helpful|great|perfect|useful|brilliant)"
     r"|great help|big help|love this|love you"

@@ -33,12 +33,16 @@ _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}")
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_SLASHED = re.compile(r"(?<![\d/:.])(\d{1,2})/(\d{1,2})(?![\d/:.])")  # 28/2, 3/25
+# 28/2, 3/25, and 27.02 (two digits after the dot, so 6.5k stays a distance)
+_SLASHED = re.compile(
+    r"(?<![\d/:.])(\d{1,2})(?:/(\d{1,2})|\.(\d{2}))(?![\d/:.])(?!\s*(?:k|km|kms|mi|miles?|m)\b)"
+)
 _EFFORT_RATING = re.compile(r"\b\d{1,2}/10\b|\b(?:effort|rpe|out of)\b")
 _PLAN_DAY = re.compile(r"\bday (\d{1,3})\b(?! of)")  # "day 1 lets go"
 _RACE_DAY = re.compile(
     r"\brace[\s-]?day\b|\bthe race\b|\b(?:my|the) (?:5k|10k|half|marathon) itself\b"
 )
+_DAY_BEFORE_RACE = re.compile(r"\bday before (?:the|my) (?:race|5k|10k|half|marathon)\b")
 _RACE_WEEK = re.compile(r"\brace week\b|\bweek of the race\b")
 _NOT_A_DATE = (
     r"(?!\s+(?:week|weeks|run|runs|workout|session|race|time|half|mile|km|k|day|days|month"
@@ -54,7 +58,8 @@ _ORDINAL_WORD = re.compile(
     r"\bthe\s+(?:(twenty|thirty)[\s-]?)?(" + "|".join(_ORDINALS) + r"|thirtieth)\b" + _NOT_A_DATE
 )
 _TODAY = re.compile(
-    r"\b(?:today|todays|2day|tonights?|tonite|this (?:morning|afternoon|evening|arvo)|right now)\b"
+    r"\b(?:today|todays|to day|2day|tonights?|tonite|this (?:morning|afternoon|evening|arvo)"
+    r"|right now)\b"
 )
 _TOMORROW = re.compile(
     r"\b(?:tomorrow|tomorow|tommorow|tommorrow|tomoro|tmrw|tmr|tmw|tmo|2morrow|2moro|2mrw|2mro)s?\b"
@@ -97,6 +102,8 @@ def find_days(
     t = _weekdays_spelt_right(text.lower().replace("\u2019", "'"))
     if race_day is not None and _RACE_WEEK.search(t):
         return Days(week_of(race_day), "race week", whole_week=True)
+    if race_day is not None and _DAY_BEFORE_RACE.search(t):
+        return Days((race_day - timedelta(days=1),), "the day before the race")
     if race_day is not None and _RACE_DAY.search(t) and not _WEEKDAY.search(t):
         return Days((race_day,), "race day")
     if plan_start is not None and (match := _PLAN_DAY.search(t)) and int(match.group(1)) >= 1:
@@ -178,7 +185,7 @@ def _explicit_date(t: str, today: date) -> date | None:
         except ValueError:
             return None
     if (match := _SLASHED.search(t)) and not _EFFORT_RATING.search(t):
-        first, second = int(match.group(1)), int(match.group(2))
+        first, second = int(match.group(1)), int(match.group(2) or match.group(3))
         readings = [(second, first), (first, second)]  # day/month, then month/day
         found = [
             d for month, day in readings if 1 <= month <= 12 and (d := _nearest(today, month, day))

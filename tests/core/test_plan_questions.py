@@ -333,3 +333,29 @@ def test_red_flags_in_everyday_words(text: str) -> None:
     from bot.core.red_flags import red_flags
 
     assert red_flags(text)
+
+
+def test_a_missed_run_is_not_made_up(plan: Plan) -> None:
+    reply = ask(plan, "missed my run yesterday, should i make it up today?")
+    assert "Don't make up a missed run" in reply
+
+
+def test_a_question_about_the_runner_after_plan_context_is_not_a_plan_question(
+    plan: Plan,
+) -> None:
+    text = "legs are sore after yesterday's long run, is that normal?"
+    assert plan_questions.read_all(text, TUESDAY, plan_start(plan)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("whats on 20.12", date(2026, 12, 20)), ("what's on for to day", TUESDAY)],
+)
+def test_more_ways_of_writing_a_day(text: str, expected: date) -> None:
+    found = find_days(text, TUESDAY)
+    assert found is not None and found.dates == (expected,)
+
+
+def test_the_day_before_the_race(plan: Plan) -> None:
+    found = find_days("what do i do the day before the race", TUESDAY, None, date(2027, 2, 28))
+    assert found is not None and found.dates == (date(2027, 2, 27),)
