@@ -210,7 +210,8 @@ KIND_OF_ZONE = {
 }
 _SHOULD = re.compile(
     r"\b(?:should|shall|can|could|must|would|need to)\s+i\s+(?:still\s+|even\s+|just\s+)?"
-    r"(?:run|train|go|skip|miss|bail|rest|take|do it|do (?:the|my|today|tomorrow)|push through)\b"
+    r"(?:run|train|go|skip|miss|bail|rest|take|do it|do (?:the|my|today|tomorrow)|push through"
+    r"|make (?:it|that|them) up|catch up)\b"
     r"|\bis it (?:ok|okay|fine|bad|safe|wise|smart|alright|a good idea)\b[^?.!]{0,15}"
     r"\b(?:to )?(?:run|skip|train|miss|rest|go)\b"
     r"|\b(?:skip|miss|bail on|ditch) (?:today|tomorrow|it|my|the|this|tonight)\b"
