@@ -93,6 +93,7 @@ async def evaluate(args: argparse.Namespace, console: Console) -> dict[str, obje
         ("conversations_heldout.jsonl", "held-out conversations"),
         ("conversations_heldout2.jsonl", "held-out 2 (plan questions)"),
         ("conversations_heldout3.jsonl", "held-out 3"),
+        ("conversations_heldout4.jsonl", "held-out 4"),
     ):
         if (EVAL / name).exists():
             sets[label] = load_cases(EVAL / name)
