@@ -28,8 +28,8 @@ RETRIEVAL_KEYS = {"id", "entry", "question", "split"}
 # of it and of each other (a second held-out set stays a fair measure after tuning on the first).
 DEV, HELDOUT = "conversations.jsonl", "conversations_heldout.jsonl"
 HELDOUT_2, HELDOUT_3 = "conversations_heldout2.jsonl", "conversations_heldout3.jsonl"
-HELDOUT_4 = "conversations_heldout4.jsonl"
-CONVERSATION_FILES = (DEV, HELDOUT, HELDOUT_2, HELDOUT_3, HELDOUT_4)
+HELDOUT_4, HELDOUT_5 = "conversations_heldout4.jsonl", "conversations_heldout5.jsonl"
+CONVERSATION_FILES = (DEV, HELDOUT, HELDOUT_2, HELDOUT_3, HELDOUT_4, HELDOUT_5)
 
 
 def read_jsonl(name: str) -> list[dict[str, Any]]:
@@ -181,6 +181,8 @@ def test_plan_cases_are_asked_while_their_plan_runs(cases: list[dict]) -> None:
         (DEV, HELDOUT), (DEV, HELDOUT_2), (DEV, HELDOUT_3),
         (DEV, HELDOUT_4), (HELDOUT, HELDOUT_2), (HELDOUT, HELDOUT_3), (HELDOUT, HELDOUT_4),
         (HELDOUT_2, HELDOUT_3), (HELDOUT_2, HELDOUT_4), (HELDOUT_3, HELDOUT_4),
+        (DEV, HELDOUT_5), (HELDOUT, HELDOUT_5), (HELDOUT_2, HELDOUT_5), (HELDOUT_3, HELDOUT_5),
+        (HELDOUT_4, HELDOUT_5),
     ],
 )  # fmt: skip
 def test_heldout_conversations_share_no_case_question_or_plan_with_an_earlier_set(
