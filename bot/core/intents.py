@@ -113,6 +113,8 @@ _DESCRIPTOR = (
 _PLAN_ASK = re.compile(
     r"\b(?:make|build|create|give|write|generate|set up|put together|design|draw up|need|want"
     rf"|get|like)\s+(?:{_DESCRIPTOR}\s+)*(?:plan|programme|program|schedule)\b"
+    rf"|(?:^|[.,;!?]\s*)(?:a |an )?{_RACE}\s+(?:plan|programme|program)\b"
+    rf"(?=.*\b{_N}[\s-]?(?:weeks?|wks?)\b)"
 )
 _TRAIN_FOR = re.compile(
     r"\b(?:i\s+(?:want|would like|'d like|need|wanna|am going|'m going|plan)|help me|let's|lets"

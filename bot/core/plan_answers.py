@@ -549,10 +549,17 @@ def _should_run(plan: Plan, question: PlanQuestion, today: date, units: Units) -
         return PlanReply(f"{_label(day, today)}: nothing planned, {outside}.")
     entry = days_of(plan)[day.isoformat()]
     if entry["kind"] == "rest":
-        return PlanReply(
-            f"{_label(day, today)} is a rest day in your plan: no run needed, enjoy it."
-        )
+        rest = f"{_label(day, today)} is a rest day in your plan: no run needed, enjoy it."
+        return PlanReply(f"{rest} {_ADVICE['missed']}" if condition == "missed" else rest)
     workout = f"{_label(day, today)}: {describe_day(entry, units)}."
+    if condition in ("ill", "pain"):
+        # Advice first, and no distances to tempt a runner who should not run at all.
+        return PlanReply(
+            f"{_ADVICE[condition]} {_CHECK_IN[condition]} Your plan had "
+            f"{_KIND_NAME.get(entry['kind'], 'a run')} planned for {_label(day, today)}: "
+            "it can wait.",
+            check_in_day=day,
+        )
     advice = _ADVICE[condition]
     if condition in ("tired", "sore", "busy") and entry["kind"] in HARD_KINDS - {"race"}:
         name = _KIND_NAME.get(entry["kind"], "session")

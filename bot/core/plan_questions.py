@@ -80,6 +80,8 @@ _RACE_WHEN = re.compile(
 )
 _PHASE = re.compile(
     r"\b(?:taper\w*|cut ?back|down ?week|recovery week|deload|easy week|easier week|lighter week"
+    r"|wind(?:ing)? down|eas(?:e|ing) off|how far (?:through|into|along|in) (?:the|my) plan"
+    r"|how far along am i"
     r"|what phase"
     r"|which phase|peak (?:week|phase)|build (?:phase|week)|base (?:phase|week)|(?:phase|block)"
     r" am i|where am i in (?:my|the) plan)\b"
@@ -113,6 +115,7 @@ _BIGGEST = re.compile(
     r"[^?.!]{0,20}\b(?:of|in|on) (?:my|the|this)(?: whole| entire)?"
     r" (?:plan|block|programme|program)\b"
     r"|\b(?:my|the) peak week\b|\bwhich (?:week|run) is (?:the )?(?:biggest|hardest|longest|peak)"
+    r"|\blongest (?:long )?run (?:before|until|till) (?:the|my) (?:race|marathon|half|10k|5k)\b"
     r"|^\W*(?:my |the )?(?:biggest|longest|hardest|peak) (?:week|run)\b"
 )
 _GETS_WORSE = re.compile(
@@ -147,7 +150,7 @@ _CLAUSE = re.compile(
     r"|\s+(?:and|also|plus)\s+(?=(?:what|whats|what's|how|hows|when|whens|is|are|which|do|does"
     r"|will|can)\b)"
 )
-_WHICH_DAYS = re.compile(r"\b(?:which|what) days\b")
+_WHICH_DAYS = re.compile(r"\b(?:which|what) (?:days|ones)\b|\bhow many days (?:a|per) week do i\b")
 # Asking where in the plan the runner is, not how tapers or cutbacks work in general.
 _PHASE_ASKED = re.compile(
     r"\b(?:when (?:do|does|is|will|am|are)|whens|when's|which|what phase|what week|where am i"
@@ -169,6 +172,7 @@ _PREDICTION = re.compile(
     r"|what time (?:will|could|can|should|might|would) i|how fast (?:will|could|can|should|might) i"
     r"|race pace|goal pace|target pace|what (?:will|would|could) i (?:run|finish|get)"
     r"|my vdot|my fitness (?:score|level)"
+    r"|(?:what time|how fast) am i (?:gonna|going to) (?:run|do|get|finish)"
     r"|(?:which|what) time (?:i|can i|could i|will i|do i|i can|i will)"
     r"|my (?:finish|finishing|predicted|expected) time"
     r"|what time (?:do you think|d'you think|would you say)? ?i(?:'ll| will| can| could| would)?"
@@ -253,7 +257,8 @@ _CONDITIONS: tuple[tuple[Condition, re.Pattern[str]], ...] = (
         "tired",
         re.compile(
             r"\b(?:tired|exhausted|knackered|wiped|drained|fatigued?|no energy|low energy|sleepy"
-            r"|slept (?:badly|poorly|terribly|bad|\d+ hours?)"
+            r"|slept (?:badly|poorly|terribly|bad"
+            r"|(?:like |about |only |just )?\d+ ?(?:hours?|hrs?))"
             r"|(?:didn't|did not|couldn't|barely) sleep\w*"
             r"|(?:little|no|lack of|not much|not enough|bad|poor|terrible|zero) sleep|only slept"
             r"|\d+ hours? (?:of )?sleep|up all night|night shift|jet ?lag\w*|newborn|insomnia"
@@ -315,7 +320,10 @@ _SOMEONE_ELSE_ILL = re.compile(
 )
 _HOW_MUCH = re.compile(r"\bhow (?:long|much|many|often|soon|far)\b|\bwhen (?:can|should) i\b")
 _TODAY_WORD = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b")
-_FIRST_RUN = re.compile(r"\b(?:my|the) first (?:run|workout|session|training day|day)\b")
+_FIRST_RUN = re.compile(
+    r"\b(?:my|the) first (?:run|workout|session|training day|day)\b"
+    r"|\bfirst day of (?:the|my) plan\b"
+)
 _JOINT = re.compile(r"\b(?:to|on|onto|until|till|for|with|and)\b")
 _OVERVIEW = re.compile(
     r"\b(?:show|see|send|view|what(?:'s| is)|whats|give me|remind me of)\b[^?.!]{0,20}"

@@ -38,11 +38,15 @@ _KEYS = {
 }
 _DISTANCE = r"(\d+(?:\.\d+)?)\s*(km|k|kms|kilometers|kilometres|mi|miles?)"
 _WEEKLY = re.compile(
-    _DISTANCE + r"\s*(?:(?:a|per|each|every|/)\s*(?:week|wk)|weekly)", re.IGNORECASE
+    _DISTANCE + r"\s*(?:(?:a|per|each|every|/)\s*(?:week|wk)|weekly)"
+    r"|(?:a|per|each|every)\s+(?:week|wk)\W{0,3}(?:~|about|around|roughly)?\s*" + _DISTANCE,
+    re.IGNORECASE,
 )
 _COUNT = r"(\d|two|three|four|five|six|seven)"
 _DAYS = re.compile(
-    _COUNT + r"\s*(?:days|runs|times)(?:\s*(?:a|per|each|every|/)\s*week)?", re.IGNORECASE
+    _COUNT + r"\s*(?:(?:days|runs|times)(?:\s*(?:a|per|each|every|/)\s*week)?"
+    r"|x\s*(?:a|per|each|every|/)\s*week)\b",
+    re.IGNORECASE,
 )
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 _LONG_DAY = re.compile(
@@ -59,9 +63,9 @@ _RACE = re.compile(
     re.IGNORECASE,
 )
 _RACE_TIME_FIRST = re.compile(
-    r"\b(?:ran|did|raced|clocked|got|pb|pr|best)\s+(?:a\s+|an\s+)?"
+    r"\b(?:ran|did|raced|clocked|got|pb|pr|best)\s+(?:is\s+|was\s+|of\s+)?(?:a\s+|an\s+)?"
     + _CLOCK
-    + r"\s+(?:for\s+(?:a|an|the|my)\s+|in\s+(?:a|an|the|my)\s+)?"
+    + r"\s+(?:(?:for|in)\s+(?:(?:a|an|the|my)\s+)?)?"
     + _RACE_NAME
     + r"\b",
     re.IGNORECASE,
@@ -128,7 +132,8 @@ def _goal(value: str) -> str:
 def _plain_words(text: str) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if match := _WEEKLY.search(text):
-        fields.update(_field("weekly_km", match.group(1) + match.group(2)))
+        number, unit = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
+        fields.update(_field("weekly_km", number + unit))
     if match := _DAYS.search(text):
         count = match.group(1).lower()
         fields.update(_field("days_per_week", str(_COUNT_WORDS.get(count, count))))
