@@ -8,7 +8,7 @@ retrieval, confidence), on a throwaway database with each case's own date:
 - the textbook eval (``tests/eval/questions.jsonl``), asked as a new runner's first message;
 - the conversational eval (``tests/eval/conversations.jsonl``: stored plans, earlier turns,
   follow-ups, out-of-scope questions) and its held-out twins (``conversations_heldout.jsonl``
-  ``conversations_heldout2.jsonl`` and ``conversations_heldout3.jsonl``, each written separately
+  ``conversations_heldout2.jsonl`` ... ``conversations_heldout5.jsonl``, each written separately
   by someone who read none of the others; see tests/eval/README.md for how they were used);
 
 each with BM25 alone and with hybrid retrieval: the fact score (0 to 1) and the share of
@@ -94,6 +94,7 @@ async def evaluate(args: argparse.Namespace, console: Console) -> dict[str, obje
         ("conversations_heldout2.jsonl", "held-out 2 (plan questions)"),
         ("conversations_heldout3.jsonl", "held-out 3"),
         ("conversations_heldout4.jsonl", "held-out 4"),
+        ("conversations_heldout5.jsonl", "held-out 5"),
     ):
         if (EVAL / name).exists():
             sets[label] = load_cases(EVAL / name)
