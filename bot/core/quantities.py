@@ -44,7 +44,7 @@ class Duration:
     end: int
 
 
-_WORD_NUMBERS = {
+WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
@@ -52,7 +52,7 @@ _WORD_NUMBERS = {
 }  # fmt: skip
 # "ten miles", "five k", "forty minutes": a number in words before a unit is that number.
 _WORD_QUANTITY = re.compile(
-    r"\b(" + "|".join(_WORD_NUMBERS) + r")(?=[\s-]+(?:miles?|mi|km|kms|k|kilomet\w+|minutes?"
+    r"\b(" + "|".join(WORD_NUMBERS) + r")(?=[\s-]+(?:miles?|mi|km|kms|k|kilomet\w+|minutes?"
     r"|mins?|hours?|hrs?)\b)"
 )
 
@@ -62,7 +62,7 @@ def normalise(text: str) -> str:
     miles"), so one set of patterns covers every keyboard and way of writing."""
     table = str.maketrans({"\u2019": "'", "\u2018": "'", "\u2013": "-", "\u2014": "-"})
     lowered = text.translate(table).lower()
-    return _WORD_QUANTITY.sub(lambda m: str(_WORD_NUMBERS[m.group(1)]), lowered)
+    return _WORD_QUANTITY.sub(lambda m: str(WORD_NUMBERS[m.group(1)]), lowered)
 
 
 _NUM = r"\d+(?:\.\d+)?"

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.core.quantities import WORD_NUMBERS
 from bot.core.when import find_days
 from bot.plans.model import Units
 
@@ -31,15 +32,9 @@ _RUN_THING = re.compile(
     r"\b(?:run|jog|long run|long one|tempo|intervals?|reps|workout|session|easy run|recovery run"
     r"|race|parkrun|5k|10k|half|marathon|miles?|km|kms|k)\b"
 )
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
-    "a half": 0.5, "half a": 0.5,
-}  # fmt: skip
 _DISTANCE = re.compile(
     r"(?<![\d:.])(\d{1,3}(?:[.,]\d{1,2})?|"
-    + "|".join(word for word in _NUMBER_WORDS if " " not in word)
+    + "|".join(WORD_NUMBERS)
     + r")\s*(km|kms|k|kilomet(?:er|re)s?|mi|mile|miles|m)\b"
 )
 _SKIPPED = re.compile(
@@ -123,7 +118,7 @@ def _distance(t: str, units: Units) -> float | None:
         value = float(bare.group(1).replace(",", "."))
         return round(value * 1.609344 if units == "mi" else value, 2) or None
     number = match.group(1)
-    value = float(_NUMBER_WORDS.get(number) or number.replace(",", "."))
+    value = float(WORD_NUMBERS.get(number) or number.replace(",", "."))
     unit = match.group(2)
     if unit == "m":
         if value < 100:  # "8m" is 8 miles in runner's shorthand; metres would be a sprint
