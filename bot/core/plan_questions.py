@@ -497,6 +497,9 @@ def read_all(
             continue
         about_the_runner = about_the_runner or bool(_STATE_ASKED.search(clause))
         part = read(clause, today, plan_start, race_day)
+        if part is None and named is not None and _SUBJECT_ONLY.search(clause):
+            # "...next week, and whats the long run?": the clause, on the days named before it
+            part = read(f"{clause} {_spoken(named)}", today, plan_start, race_day)
         if part is None:
             continue
         if part.subject is None:
@@ -524,6 +527,17 @@ def read_all(
     if len(asked) == 1 and whole is not None and whole.subject == asked[0].subject == "move":
         return [whole]
     return asked
+
+
+_SUBJECT_ONLY = re.compile(
+    r"\b(?:the|my) (?:long (?:run|one)|total|mileage|tempo|intervals|reps)\b"
+)
+
+
+def _spoken(days: Days) -> str:
+    """Days as words ``find_days`` reads back: their label, or the date itself."""
+    readable = days.whole_week or days.label in ("today", "tomorrow", "yesterday", "race day")
+    return days.label if readable or " and " in days.label else days.dates[0].isoformat()
 
 
 def follow_up(current: PlanQuestion | None, previous: PlanQuestion | None) -> PlanQuestion | None:

@@ -70,6 +70,7 @@ _WEEKEND = re.compile(r"\b(this|next|last)?\s*(?:week\s?end|wknd|wkend|wk end|w/
 _WEEK = re.compile(
     r"\b(this|next|last|coming|following)\s+(?:week|wk)s?\b"
     r"|\bfor the (?:week|wk)\b(?! (?:before|after))|^\W*wk\b(?!\s*\d)"
+    r"|\bmy (?:week|wk)\b(?! (?:before|after|off|\d))"
 )
 _WEEK_NUMBER = re.compile(r"\b(?:week|wk)\s*(?:#|no\.?|number)?\s*(\d{1,2})\b")
 

@@ -111,11 +111,15 @@ async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None
         return None  # without a plan, "should I run with a cold?" is a knowledge question
     view = PlanView(plan, record.units if record else "km", today)
     replies = [answer(question, view) for question in questions]
-    body = "\n\n".join(reply.text for reply in replies)
+    texts: list[str] = []
+    for answered in replies:
+        if not any(answered.text in earlier for earlier in texts):  # "race date and goal time"
+            texts.append(answered.text)
+    body = "\n\n".join(texts)
     if user is not None and record is not None:
         ctx.storage.add_turn(user.id, "user", text)
         ctx.storage.add_turn(user.id, "assistant", body)
-    day = next((reply.check_in_day for reply in replies if reply.check_in_day), None)
+    day = next((answered.check_in_day for answered in replies if answered.check_in_day), None)
     actions = () if day is None else actions_for(day)
     return [OutgoingMessage(text=body, actions=actions)]
 
