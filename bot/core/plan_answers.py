@@ -24,6 +24,8 @@ from bot.plans.model import (
     Units,
     Week,
     days_of,
+    plan_start,
+    race_day,
 )
 from bot.plans.workouts import describe_day
 
@@ -128,14 +130,6 @@ def answer(question: PlanQuestion, view: PlanView) -> PlanReply:
 
 
 # ---- days -------------------------------------------------------------------------------------
-
-
-def plan_start(plan: Plan) -> date:
-    return date.fromisoformat(plan["weeks"][0]["days"][0]["date"])
-
-
-def race_day(plan: Plan) -> date:
-    return date.fromisoformat(plan["race"]["date"])
 
 
 def _label(day: date, today: date) -> str:

@@ -131,6 +131,15 @@ class PlanRequestError(ValueError):
     """A request the plan engine refuses; ``str(err)`` is one line a runner can act on."""
 
 
+def plan_start(plan: Plan) -> date:
+    """The plan's first day (a Monday)."""
+    return date.fromisoformat(plan["weeks"][0]["days"][0]["date"])
+
+
+def race_day(plan: Plan) -> date:
+    return date.fromisoformat(plan["race"]["date"])
+
+
 def days_of(plan: Plan) -> dict[str, Day]:
     """Every day of the plan by its ISO date, for looking a date up once rather than scanning."""
     return {day["date"]: day for week in plan["weeks"] for day in week["days"]}

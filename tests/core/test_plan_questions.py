@@ -11,10 +11,10 @@ from datetime import date
 import pytest
 
 from bot.core import plan_questions, run_reports, smalltalk
-from bot.core.plan_answers import PlanView, answer, plan_start
+from bot.core.plan_answers import PlanView, answer
 from bot.core.when import find_days
 from bot.plans.generator import generate_plan
-from bot.plans.model import Plan, Units, days_of
+from bot.plans.model import Plan, Units, days_of, plan_start
 from bot.plans.request import PlanDefaults, parse_plan_text
 from bot.plans.workouts import describe_day
 

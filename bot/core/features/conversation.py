@@ -18,12 +18,12 @@ from bot.core.features.checkins import check_in
 from bot.core.features.context import Context
 from bot.core.features.shared import plan_of, reply
 from bot.core.messages import Action, OutgoingMessage
-from bot.core.plan_answers import PlanView, answer, plan_start, race_day
+from bot.core.plan_answers import PlanView, answer
 from bot.core.plan_questions import PlanQuestion
 from bot.core.ports import UserRecord
 from bot.core.red_flags import red_flags
 from bot.plans.adapt import Status
-from bot.plans.model import days_of
+from bot.plans.model import days_of, plan_start, race_day
 from bot.plans.workouts import describe_day
 
 _CHECK_IN_STATUS: dict[str, Status] = {

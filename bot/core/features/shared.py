@@ -14,7 +14,7 @@ from bot.core.messages import OutgoingFile, OutgoingMessage
 from bot.core.ports import PlanRecord, ProfileRecord, Storage, UserRecord
 from bot.plans import render
 from bot.plans.adapt import CheckIn
-from bot.plans.model import Plan, PlanRequest, RecentRace, Units
+from bot.plans.model import Plan, PlanRequest, RecentRace, Units, plan_start
 from bot.plans.request import PlanDefaults
 
 
@@ -29,10 +29,6 @@ def sentence(text: str) -> str:
 
 def plan_of(record: PlanRecord) -> Plan:
     return record.plan  # type: ignore[return-value]
-
-
-def plan_start(plan: Plan) -> date:
-    return date.fromisoformat(plan["weeks"][0]["days"][0]["date"])
 
 
 def history(storage: Storage, user: UserRecord, plan: Plan) -> list[CheckIn]:

@@ -8,10 +8,10 @@ from bot.core.checkins import actions_for
 from bot.core.commands import Argument, Command
 from bot.core.errors import UserFacingError
 from bot.core.features.context import Context
-from bot.core.features.shared import plan_of, plan_start, reply
+from bot.core.features.shared import plan_of, reply
 from bot.core.messages import OutgoingMessage
 from bot.plans import render
-from bot.plans.model import days_of
+from bot.plans.model import days_of, plan_start, race_day
 from bot.plans.workouts import describe_day
 
 
@@ -27,7 +27,7 @@ async def today(ctx: Context, words: str) -> list[OutgoingMessage]:
             f"Your plan starts {start:%A %d %b}. First workout, "
             f"{date.fromisoformat(upcoming['date']):%A}: {describe_day(upcoming, units)}"
         )
-    if day_of > date.fromisoformat(plan["race"]["date"]):
+    if day_of > race_day(plan):
         return reply("Your plan is finished - well done! Send /plan to build the next one.")
     day = days_of(plan)[day_of.isoformat()]
     actions = actions_for(day_of) if day["kind"] != "rest" else ()
