@@ -101,7 +101,6 @@ class Answer:
     text: str
     sources: tuple[str, ...] = ()  # one line per source, as "sources?" lists them
     from_model: bool = False
-    drafted: bool = False  # the model was asked (and the runner waited for it)
     refused: bool = False  # nothing the coach knows about: nothing worth remembering either
 
 
@@ -153,12 +152,15 @@ class AnswerPipeline:
         return answer
 
     async def _answer(self, user: UserRecord | None, text: str) -> Answer:
-        numeric = answer_numeric(text) or self._numeric_follow_up(user, text)
+        # The runner's previous question, read once: a follow-up is calculated or searched
+        # with it.
+        last = self._last_question(user) if user is not None else None
+        numeric = answer_numeric(text) or _numeric_follow_up(last, text)
         if numeric is not None:
             return Answer(numeric, (CALCULATOR_SOURCE,))
         # Embedding the question and the entries is CPU work: off the event loop, so one
         # runner's question never delays another's /today.
-        hits = await asyncio.to_thread(self._retrieve, user, text)
+        hits = await asyncio.to_thread(self._retrieve, last, text)
         sureness = _sureness(hits)
         if sureness == "none":
             return Answer(NO_NOTES, refused=True)
@@ -176,34 +178,22 @@ class AnswerPipeline:
             return Answer(_followed_by(best.body, others), sources)
         drafted = await self._draft(user, text, [best])
         if drafted is not None:
-            return Answer(_followed_by(drafted, others), sources, from_model=True, drafted=True)
-        return Answer(_followed_by(best.body, others), sources, drafted=True)
+            return Answer(_followed_by(drafted, others), sources, from_model=True)
+        return Answer(_followed_by(best.body, others), sources)
 
-    def _retrieve(self, user: UserRecord | None, text: str) -> list[Hit]:
-        return _safety_last(self._search(user, text), text)
+    def _retrieve(self, last: str | None, text: str) -> list[Hit]:
+        return _safety_last(self._search(last, text), text)
 
     def _last_question(self, user: UserRecord) -> str | None:
         turns = self._storage.recent_turns(user.id, 2)
         return next((turn.text for turn in reversed(turns) if turn.role == "user"), None)
 
-    def _numeric_follow_up(self, user: UserRecord | None, text: str) -> str | None:
-        """'what pace for a sub 50 10k' then 'and for a 1:50 half?': the same calculation,
-        with the new numbers."""
-        if user is None or not _LEANS_ON_LAST.match(text):
-            return None
-        last = self._last_question(user)
-        if last is None or answer_numeric(last) is None:
-            return None
-        asked = " ".join(word for word in last.split() if not re.search(r"\d", word))
-        return answer_numeric(f"{asked} {text}")
-
-    def _search(self, user: UserRecord | None, text: str) -> list[Hit]:
+    def _search(self, last: str | None, text: str) -> list[Hit]:
         """A follow-up ("how often?", "and how much slower should I go?") means more with the
         question it follows: it is searched both ways, and the reading that matches the notes
         clearly better wins. A question that stands alone matches best alone."""
         leans = bool(_LEANS_ON_LAST.match(text))
         hits = self._knowledge.search(text, k=3)
-        last = self._last_question(user) if user is not None else None
         if last is None or not hits or (hits[0].cosine is None and not leans):
             return hits
         joined = self._knowledge.search(f"{last} {text}", k=3)
@@ -297,6 +287,15 @@ class AnswerPipeline:
 
 def _cite(entry: Entry) -> str:
     return f'"{entry.title}" ({entry.source})'
+
+
+def _numeric_follow_up(last: str | None, text: str) -> str | None:
+    """'what pace for a sub 50 10k' then 'and for a 1:50 half?': the same calculation, with the
+    new numbers."""
+    if last is None or not _LEANS_ON_LAST.match(text) or answer_numeric(last) is None:
+        return None
+    asked = " ".join(word for word in last.split() if not re.search(r"\d", word))
+    return answer_numeric(f"{asked} {text}")
 
 
 def _safety_last(hits: list[Hit], text: str) -> list[Hit]:
