@@ -220,7 +220,8 @@ _SHOULD = re.compile(
     r"\b(?:to )?(?:run|skip|train|miss|rest|go)\b"
     r"|\b(?:skip|miss|bail on|ditch) (?:today|tomorrow|it|my|the|this|tonight)\b"
     r"|\bdo i have to\b|\bok to (?:run|skip|train)\b|\brun or rest\b|\brest or run\b"
-    r"|\btake (?:a|the) day off\b|\b(?:run|train|go) (?:today |tomorrow |tonight )?or not\b"
+    r"|\btake (?:a|the) day off\b"
+    r"|\b(?:run|train|go|do it)\b[^?.!]{0,15}\bor (?:not|nah|no|rest|skip|bin it)\b"
     r"|\bor (?:rest|skip)\b|\b(?:still|even) (?:do|run) (?:it|the|my)\b"
 )
 _CONDITIONS: tuple[tuple[Condition, re.Pattern[str]], ...] = (
@@ -235,8 +236,9 @@ _CONDITIONS: tuple[tuple[Condition, re.Pattern[str]], ...] = (
     (
         "ill",
         re.compile(
-            r"\b(?:sick|ill|illness|cold|flu|fever|temperature|sore throat|covid|virus|bug|stomach"
-            r"|nause\w*|runny nose|stuffy|congest\w*|under the weather|unwell|poorly|cough\w*)\b"
+            r"\b(?:sick|ill|illness|cold|flu|fever\w*|temperature|sore throat|covid|virus|bug"
+            r"|stomach|nause\w*|runny nose|stuffy|congest\w*|under the weather|unwell|poorly"
+            r"|cough\w*)\b"
         ),
     ),
     (
@@ -244,6 +246,9 @@ _CONDITIONS: tuple[tuple[Condition, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:pain|painful|hurts?|hurting|injur\w*|niggle|niggly|twinge|tweak\w*|sprain\w*"
             r"|strain\w*|limp\w*|swollen|shin splints?)\b"
+            # one spot that is sore ("knee is a bit sore") is pain, not tired legs
+            r"|\b(?:knee|ankle|hip|shin|foot|achilles|calf|hamstring|heel|arch|it band)s?\b"
+            r"[^.?!]{0,15}\b(?:sore|aching|achy|hurt\w*|tight|twinging)\b"
         ),
     ),
     (
@@ -448,7 +453,7 @@ def _read(
     if how_to:
         return None
 
-    if _LONG.search(t) and (personal or days) and not part_of_a_day:
+    if _LONG.search(t) and (personal or days):
         return PlanQuestion("long", days, units=units, needs_plan=bool(_SCHEDULE_ASKED.search(t)))
     if _TOTAL.search(t) and days and days.whole_week and not _WHICH_DAYS.search(t):
         return PlanQuestion("total", days, units=units, needs_plan=True)

@@ -359,3 +359,13 @@ def test_more_ways_of_writing_a_day(text: str, expected: date) -> None:
 def test_the_day_before_the_race(plan: Plan) -> None:
     found = find_days("what do i do the day before the race", TUESDAY, None, date(2027, 2, 28))
     assert found is not None and found.dates == (date(2027, 2, 27),)
+
+
+def test_a_sore_knee_run_or_nah_gets_the_pain_advice(plan: Plan) -> None:
+    reply = ask(plan, "ugh knee is a bit sore, run tmrw or nah?")
+    assert reply.startswith("Don't run through pain") and "/niggle" in reply
+
+
+def test_the_long_one_this_weekend_is_the_weekends_long_run(plan: Plan) -> None:
+    reply = ask(plan, "how far is my long one this wknd")
+    assert "Your long run in week 2: Sunday 20 Dec" in reply
