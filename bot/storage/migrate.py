@@ -1,8 +1,10 @@
 """Schema migrations from code, for ``runcoach db upgrade`` and the upgrade at start-up.
 
-The migration scripts ship inside the package (``bot/storage/migrations``) and are found next to
-this file, so they run the same from a source checkout, an installed wheel or the Docker image,
-from any working directory, with no ``alembic.ini``.
+The migration scripts live in the top-level ``migrations/`` directory, which the wheel installs
+as a top-level ``migrations`` directory beside ``bot/`` in site-packages. Either way they sit at
+the same place relative to this file, so they are found with no import and no ``alembic.ini``, and
+run the same from a source checkout, an installed wheel or the Docker image, from any working
+directory.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from sqlalchemy.engine import Connection
 
 from bot.storage.db import create_engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# bot/storage/migrate.py -> the directory holding bot/ (the checkout, or site-packages).
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

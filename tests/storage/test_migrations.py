@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,8 +106,90 @@ def test_upgrade_works_from_any_working_directory(
     assert drift(url) == []
 
 
+def test_migrations_live_at_the_top_level() -> None:
+    assert migrate.MIGRATIONS_DIR == REPO_ROOT / "migrations"
+
+
+# What a wheel is built from (pyproject.toml's packages); copied, so the build leaves no build/
+# or stale build/lib behind in the working tree.
+WHEEL_SOURCES = ("pyproject.toml", "README.md", "bot", "training", "migrations")
+
+
+def build_wheel(destination: Path) -> Path:
+    source = destination / "src"
+    source.mkdir()
+    for name in WHEEL_SOURCES:
+        path = REPO_ROOT / name
+        if path.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__", "runs")
+            shutil.copytree(path, source / name, ignore=ignore)
+        else:
+            shutil.copy2(path, source / name)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(source),
+            "--no-deps",
+            "-q",
+            "-w",
+            str(destination),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0 and "setuptools" in result.stderr and "satisf" in result.stderr:
+        pytest.skip("pip could not fetch setuptools to build the wheel (no package index)")
+    assert result.returncode == 0, result.stderr
+    (wheel,) = destination.glob("runcoach-*.whl")
+    return wheel
+
+
+def test_the_wheel_ships_the_migrations_and_upgrades_from_anywhere(tmp_path: Path) -> None:
+    """An installed (non-editable) runcoach, as in the Docker image, finds its migration scripts
+    from any working directory: the wheel unpacked as site-packages would hold it, first on the
+    path, upgrades a new database with nothing from the checkout."""
+    wheel = build_wheel(tmp_path)
+    site = tmp_path / "site-packages"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    shipped = {p.relative_to(site).as_posix() for p in (site / "migrations").rglob("*.*")}
+    in_checkout = {
+        p.relative_to(REPO_ROOT).as_posix()
+        for p in migrate.MIGRATIONS_DIR.rglob("*.*")
+        if "__pycache__" not in p.parts
+    }
+    assert shipped == in_checkout
+    assert "migrations/script.py.mako" in shipped
+
+    url = f"sqlite:///{tmp_path / 'installed' / 'runcoach.db'}"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    script = (
+        "import sys; from bot.storage import migrate; "
+        "print(migrate.MIGRATIONS_DIR); migrate.upgrade(sys.argv[1])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, url],
+        cwd=elsewhere,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(site / "migrations")
+    assert drift(url) == []
+
+
 def test_alembic_command_line_uses_the_same_scripts(url: str) -> None:
-    """``alembic.ini`` at the repository root drives the scripts shipped in the package."""
+    """``alembic.ini`` at the repository root drives the same top-level scripts."""
     result = subprocess.run(
         [sys.executable, "-m", "alembic", "-x", f"url={url}", "upgrade", "head"],
         cwd=REPO_ROOT,
