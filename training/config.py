@@ -27,6 +27,9 @@ class DataConfig:
     calculator_questions: int = 60
     plan_questions: int = 24
     conversations: int = 40
+    runner_questions: int = 0
+    follow_ups: int = 0
+    refusals: int = 0
     validation_share: float = 0.1
     test_share: float = 0.1
     max_train_examples: int = 0
@@ -114,8 +117,35 @@ class Config:
         return dataclasses.replace(self, **{section: updated})
 
 
-def load_config(path: Path = DEFAULT_CONFIG, *, root: Path = ROOT) -> Config:
-    raw = tomllib.loads(path.read_text("utf-8"))
+def _with_base(raw: dict[str, Any], path: Path, base: str | None) -> dict[str, Any]:
+    """``raw`` for ``base`` (or the file's own ``[run] base``): runs and reports under the
+    base's name when chosen by name, then the file's ``[bases.<name>]`` settings on top. A base
+    costs what its size and vocabulary cost, so it brings its own data and step budget."""
+    from training.bases import BASES, named
+
+    per_base = raw.pop("bases", {})
+    strays = [name for name in per_base if named(name) is None]
+    if strays:
+        raise ValueError(f"{path}: [bases.{strays[0]}] names no base (known: {', '.join(BASES)})")
+    if base is not None:
+        chosen = named(base)
+        if chosen is None:
+            raise ValueError(f"unknown base {base!r} (known: {', '.join(BASES)})")
+        raw.setdefault("run", {}).update(base=chosen.name, name=chosen.report_name)
+    found = named(raw.get("run", {}).get("base", RunConfig.base))
+    changes = next((v for k, v in per_base.items() if found is not None and named(k) == found), {})
+    for section, values in changes.items():
+        if not isinstance(values, dict):
+            raise ValueError(f"{path}: in [bases.{found.name}], {section} is not a section")
+        raw.setdefault(section, {}).update(values)
+    return raw
+
+
+def load_config(
+    path: Path = DEFAULT_CONFIG, *, root: Path = ROOT, base: str | None = None
+) -> Config:
+    """The file's settings; with ``base`` (a name in ``training.bases``), those for tuning it."""
+    raw = _with_base(tomllib.loads(path.read_text("utf-8")), path, base)
     sections = {f.name: f.type for f in dataclasses.fields(Config) if f.name != "root"}
     unknown = set(raw) - set(sections)
     if unknown:

@@ -34,6 +34,9 @@ def tiny_config(tiny_gguf: Path, tmp_path: Path) -> Config:
             calculator_questions=4,
             plan_questions=2,
             conversations=2,
+            runner_questions=4,
+            follow_ups=2,
+            refusals=2,
             max_train_examples=8,
             max_eval_examples=2,
         )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from bot.core.answers import SYSTEM_PROMPT
+from bot.core.answers import NO_NOTES, SYSTEM_PROMPT
 from bot.core.calculators import answer_numeric
+from bot.evaluation import normalise
 from bot.knowledge.base import load_entries
 from training import data
-from training.config import Config, load_config
+from training.config import ROOT, Config, load_config
 
 
 def config() -> Config:
@@ -30,7 +31,43 @@ def test_every_kind_is_present_and_reproducible() -> None:
     first, second = data.build_examples(config()), data.build_examples(config())
     assert first == second
     kinds = {e.kind for e in first["train"]}
-    assert kinds == {"knowledge", "calculator", "plan", "conversation"}
+    assert kinds == {
+        "knowledge", "calculator", "plan", "conversation", "runner", "follow-up", "refusal"
+    }  # fmt: skip
+
+
+def test_no_eval_question_is_trained_on() -> None:
+    """The evals measure questions the model never saw: none of their runner messages may be
+    in any split, as a question or as an earlier turn."""
+    unseen = data.eval_texts(ROOT)
+    assert len(unseen) > 500  # questions.jsonl and every conversations*.jsonl were read
+    splits = data.build_examples(config())
+    asked = {
+        normalise(content.split("\n\nCoach's notes:")[0])
+        for examples in splits.values()
+        for example in examples
+        for role, content in example.messages
+        if role == "user"
+    }
+    assert not asked & unseen
+
+
+def test_runner_questions_carry_profile_plan_and_earlier_turns() -> None:
+    splits = data.build_examples(config())
+    train = splits["train"]
+    runner = [e for e in train if e.kind == "runner"]
+    assert all("\n\nAbout the runner: runs " in e.messages[1][1] for e in runner)
+    # Asked with today's run in mind, the answer quotes the plan's line for today exactly.
+    today = [e for e in runner if "Today's workout in your plan:" in e.messages[-1][1]]
+    assert today
+    for example in today:
+        workout = example.messages[-1][1].split("Today's workout in your plan: ")[1]
+        assert f"Today's workout in their plan: {workout}" in example.messages[1][1]
+    follow_up = next(e for e in train if e.kind == "follow-up")
+    roles = [role for role, _ in follow_up.messages]
+    assert roles == ["system", "user", "assistant", "user", "assistant"]
+    refusal = next(e for e in train if e.kind == "refusal")
+    assert refusal.messages[-1][1] == NO_NOTES
 
 
 def test_knowledge_answers_come_from_their_entry_as_the_pipeline_asks() -> None:
