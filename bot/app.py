@@ -171,6 +171,8 @@ async def reminders(runtime: Runtime, senders: Sequence[Sender]) -> AsyncIterato
         runtime.storage,
         senders,
         grace=timedelta(hours=runtime.settings.reminder_grace_hours),
+        busy_wait_s=settings.llm_busy_wait_s,
+        queue_max=settings.llm_queue_max,
         clock=utc_now,
     )
     scheduler = ReminderScheduler(dispatcher)

@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     )
     llm_api_key: SecretStr | None = Field(None, description="an API key for the LLM server")
     llm_timeout_s: float = Field(30, gt=0, le=600, description="seconds, more than 0, at most 600")
+    llm_busy_wait_s: float = Field(2, gt=0, le=600, description="seconds, more than 0, at most 600")
+    llm_queue_max: int = Field(8, ge=1, le=10000, description="a whole number, 1 to 10000")
     llm_max_tokens: int = Field(220, ge=16, le=2048, description="a whole number, 16 to 2048")
     llm_context_tokens: int = Field(
         2048, ge=512, le=32768, description="a whole number of tokens, 512 to 32768"

@@ -31,7 +31,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.calculators import answer_numeric
-from bot.core.errors import ModelError
+from bot.core.errors import ModelBusy, ModelError
 from bot.core.grounding import check_answer, hopeless
 from bot.core.ports import (
     Asker,
@@ -230,6 +230,10 @@ class AnswerPipeline:
             ) as pieces:
                 async for piece in pieces:
                     drafted += piece
+        except ModelBusy as err:
+            # Expected under load, and the runner already has the vetted answer: not a warning.
+            log.info("model busy, answering from the notes: %s", err)
+            return None
                     if hopeless(drafted, prompt):  # stop paying for an answer we will not show
                         log.info("model answer abandoned early")
                         return None

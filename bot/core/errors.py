@@ -29,3 +29,8 @@ class ModelTimeout(ModelError):
 
 class ModelUnavailable(ModelError):
     """The model could not be loaded or reached (a missing file, a server that is down)."""
+
+
+class ModelBusy(ModelError):
+    """The model could not start on this question soon enough (others are ahead of it): the
+    runner is answered from the notes at once rather than kept waiting."""

@@ -41,5 +41,16 @@ class FairQueue(Generic[T]):
             self._served_at = {name: self._served_at.get(name, -1) for name in self._waiting}
         return item
 
+    def discard(self, user: str, item: T) -> None:
+        """Take back an item nobody waits for any more (its asker was told the model is busy),
+        so it no longer counts towards the queue's length."""
+        items = self._waiting.get(user, deque())
+        for index, waiting in enumerate(items):
+            if waiting is item:
+                del items[index]
+                break
+        if not items:
+            self._waiting.pop(user, None)
+
     def __len__(self) -> int:
         return sum(len(items) for items in self._waiting.values())

@@ -5,7 +5,10 @@ shapes everything here:
 
 * One worker thread owns the model and runs one generation at a time; the event loop only waits
   on a queue of text pieces, so Discord, Telegram and the scheduler stay responsive meanwhile.
-* Requests wait in a ``FairQueue`` that takes turns between users.
+* Requests wait in a ``FairQueue`` that takes turns between users. A busy model says so at
+  once (``ModelBusy``) rather than keep a runner waiting for the whole timeout: when too many
+  questions are already waiting, or when this one has not started within ``busy_wait_s``. The
+  coach then answers from its vetted notes straight away.
 * The prompt is trimmed to the context window before evaluation starts (an overflow would raise
   inside llama-cpp-python after a long evaluation), and the whole request, queueing included,
   has a deadline; generation stops at the first token past it.
@@ -30,7 +33,7 @@ from typing import Any
 
 from llama_cpp import Llama
 
-from bot.core.errors import ModelTimeout, ModelUnavailable
+from bot.core.errors import ModelBusy, ModelTimeout, ModelUnavailable
 from bot.core.ports import ChatMessage
 from bot.llm.fair_queue import FairQueue
 
@@ -65,6 +68,7 @@ class _Job:
     deadline: float
     loop: asyncio.AbstractEventLoop
     pieces: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
+    started: asyncio.Event = field(default_factory=asyncio.Event)
     cancelled: bool = False
 
     def emit(self, item: Any) -> None:
@@ -79,11 +83,15 @@ class LlamaCppBackend:
         llama: Llama,
         *,
         timeout_s: float,
+        busy_wait_s: float = 2.0,
+        queue_max: int = 8,
         temperature: float = 0.2,
         system_prompt: str | None = None,
     ) -> None:
         self._llama = llama
         self._timeout_s = timeout_s
+        self._busy_wait_s = busy_wait_s
+        self._queue_max = queue_max
         self._temperature = temperature
         self._n_ctx = llama.n_ctx()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
@@ -101,6 +109,8 @@ class LlamaCppBackend:
         context_tokens: int = 2048,
         threads: int = 0,
         timeout_s: float = 30,
+        busy_wait_s: float = 2.0,
+        queue_max: int = 8,
         system_prompt: str | None = None,
     ) -> LlamaCppBackend:
         """Load ``path`` (default: the bundled model) off the event loop."""
@@ -118,7 +128,13 @@ class LlamaCppBackend:
                 )
             except (ValueError, RuntimeError) as err:
                 raise ModelUnavailable(f"cannot load {model_path}: {err}") from None
-            return cls(llama, timeout_s=timeout_s, system_prompt=system_prompt)
+            return cls(
+                llama,
+                timeout_s=timeout_s,
+                busy_wait_s=busy_wait_s,
+                queue_max=queue_max,
+                system_prompt=system_prompt,
+            )
 
         started = time.perf_counter()
         backend = await asyncio.to_thread(build)
@@ -128,6 +144,10 @@ class LlamaCppBackend:
     async def stream(
         self, messages: Sequence[ChatMessage], *, user: str, max_tokens: int
     ) -> AsyncIterator[str]:
+        if len(self._queue) >= self._queue_max:
+            raise ModelBusy(
+                f"{len(self._queue)} questions already wait for the model (RUNCOACH_LLM_QUEUE_MAX)"
+            )
         loop = asyncio.get_running_loop()
         job = _Job(
             messages=[{"role": m.role, "content": m.content} for m in messages],
@@ -138,6 +158,7 @@ class LlamaCppBackend:
         self._ensure_worker()
         self._queue.put(user, job)
         try:
+            await self._started(user, job)
             while True:
                 remaining = job.deadline - time.monotonic()
                 try:
@@ -153,6 +174,18 @@ class LlamaCppBackend:
                 yield item
         finally:
             job.cancelled = True  # the worker stops at its next token if still generating
+
+    async def _started(self, user: str, job: _Job) -> None:
+        """Wait for the worker to take ``job``; ``ModelBusy`` if it does not within the bound."""
+        try:
+            await asyncio.wait_for(job.started.wait(), min(self._busy_wait_s, self._timeout_s))
+        except TimeoutError:
+            if job.started.is_set():  # taken just as the wait ran out: let it answer
+                return
+            self._queue.discard(user, job)
+            raise ModelBusy(
+                f"the model did not start within {self._busy_wait_s:g} s (RUNCOACH_LLM_BUSY_WAIT_S)"
+            ) from None
 
     async def close(self) -> None:
         if self._worker is not None:
@@ -174,6 +207,7 @@ class LlamaCppBackend:
             job = await self._queue.get()
             if job.cancelled or time.monotonic() >= job.deadline:
                 continue  # its asker gave up while it waited
+            job.started.set()
             await loop.run_in_executor(self._executor, self._generate, job)
 
     def _generate(self, job: _Job) -> None:

@@ -5,7 +5,8 @@ never trips a per-read timeout, yet the runner is still waiting. Only the awaits
 run under that deadline, never the ``yield``, so the time a caller spends on each piece is
 counted but a deadline can never cancel the caller's own code. Every failure becomes a
 ``ModelError`` whose one-line message names the server and never the API key, so it can be
-logged and shown as it is.
+logged and shown as it is. A server that says it is overloaded (HTTP 429 or 503) is
+``ModelBusy``: the runner is answered from the notes at once, not after a retry.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from contextlib import contextmanager
 
 import httpx
 
-from bot.core.errors import ModelTimeout, ModelUnavailable
+from bot.core.errors import ModelBusy, ModelTimeout, ModelUnavailable
 from bot.core.ports import ChatMessage
 
 # Low enough that coaching facts stay put, above zero so answers don't loop on one phrase.
 TEMPERATURE = 0.2
 _DONE = "[DONE]"
 _EXCERPT_CHARS = 200
+# Too many requests, or overloaded (llama.cpp's server with no free slot, vLLM's full queue).
+_BUSY_STATUSES = frozenset({429, 503})
 
 
 class OpenAIBackend:
@@ -104,6 +107,8 @@ class OpenAIBackend:
             return
         body = (await response.aread()).decode(errors="replace")
         reason = f": {self._one_line(body)}" if body.strip() else ""
+        if response.status_code in _BUSY_STATUSES:
+            raise ModelBusy(f"LLM server {self._server} is busy (HTTP {response.status_code})")
         raise ModelUnavailable(
             f"LLM server {self._server} answered HTTP {response.status_code}{reason}"
         )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from bot.core.errors import ModelTimeout, ModelUnavailable
+from bot.core.errors import ModelBusy, ModelTimeout, ModelUnavailable
 from bot.core.ports import ChatMessage
 from bot.llm.llama_cpp_backend import LlamaCppBackend, bundled_model_path
 
@@ -84,6 +87,58 @@ async def test_a_slow_answer_times_out(tiny_gguf: Path) -> None:
         await asyncio.wait_for(loop.run_in_executor(backend._executor, lambda: None), 5)
     finally:
         await backend.close()
+
+
+@contextmanager
+def model_held(backend: LlamaCppBackend) -> Iterator[None]:
+    """The model's one thread kept busy, as by a long answer, until the block ends."""
+    release = threading.Event()
+    backend._executor.submit(release.wait)
+    try:
+        yield
+    finally:
+        release.set()
+
+
+@pytest.fixture
+async def impatient(tiny_gguf: Path) -> AsyncIterator[LlamaCppBackend]:
+    backend = await LlamaCppBackend.load(
+        tiny_gguf, context_tokens=512, threads=1, timeout_s=20, busy_wait_s=0.3, queue_max=1
+    )
+    yield backend
+    await backend.close()
+
+
+async def test_a_question_the_busy_model_cannot_start_soon_is_told_so_not_kept_waiting(
+    impatient: LlamaCppBackend,
+) -> None:
+    with model_held(impatient):
+        first = asyncio.create_task(collect(impatient, "first question", "a"))
+        await asyncio.sleep(0.05)  # taken by the worker, waiting for the model's thread
+        started = time.perf_counter()
+        with pytest.raises(ModelBusy, match="RUNCOACH_LLM_BUSY_WAIT_S"):
+            await asyncio.wait_for(collect(impatient, "second question", "b"), 5)
+        waited = time.perf_counter() - started
+    assert 0.2 < waited < 2  # the busy bound, not the 20 s timeout
+    assert await asyncio.wait_for(first, 10)  # the question already started still gets its answer
+    assert await asyncio.wait_for(collect(impatient, "a later question", "b"), 10)
+
+
+async def test_a_question_behind_a_full_queue_is_told_busy_at_once(
+    impatient: LlamaCppBackend,
+) -> None:
+    with model_held(impatient):
+        first = asyncio.create_task(collect(impatient, "being answered", "a"))
+        await asyncio.sleep(0.05)
+        waiting = asyncio.create_task(collect(impatient, "waiting", "b"))  # fills the queue
+        await asyncio.sleep(0.05)
+        started = time.perf_counter()
+        with pytest.raises(ModelBusy, match="RUNCOACH_LLM_QUEUE_MAX"):
+            await asyncio.wait_for(collect(impatient, "one too many", "c"), 5)
+        assert time.perf_counter() - started < 0.1
+        with pytest.raises(ModelBusy):
+            await asyncio.wait_for(waiting, 5)
+    assert await asyncio.wait_for(first, 10)
 
 
 async def test_a_prompt_longer_than_the_context_is_trimmed_not_fatal(

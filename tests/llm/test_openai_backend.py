@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from bot.core.errors import ModelTimeout, ModelUnavailable
+from bot.core.errors import ModelBusy, ModelTimeout, ModelUnavailable
 from bot.core.ports import ChatMessage
 from bot.llm.openai_backend import OpenAIBackend
 from tests.llm.openai_server import OpenAIServer, openai_server
@@ -117,7 +117,7 @@ async def test_the_deadline_covers_the_whole_answer_not_each_read(server: OpenAI
     await backend.close()
 
 
-@pytest.mark.parametrize("status", [401, 404, 500, 503])
+@pytest.mark.parametrize("status", [401, 404, 500])
 async def test_http_errors_are_unavailable_naming_server_and_status(
     backend: OpenAIBackend, server: OpenAIServer, status: int
 ) -> None:
@@ -129,6 +129,19 @@ async def test_http_errors_are_unavailable_naming_server_and_status(
     assert server.url in message and str(status) in message
     assert KEY not in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_an_overloaded_server_is_busy_at_once(
+    backend: OpenAIBackend, server: OpenAIServer, status: int
+) -> None:
+    """The coach answers from its notes straight away instead of retrying a full server."""
+    server.fail_with(status, '{"error": {"message": "no free slot"}}')
+    started = time.monotonic()
+    with pytest.raises(ModelBusy) as caught:
+        await collect(backend)
+    assert time.monotonic() - started < 1
+    assert server.url in str(caught.value) and str(status) in str(caught.value)
 
 
 async def test_connection_refused_is_unavailable() -> None:
