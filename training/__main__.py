@@ -24,6 +24,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split
 console = Console()
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="training TOML")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="print the plan of work and stop")]
+BaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base",
+        help="the base to tune (smollm2-135m, gemma3-270m); default: the config's [run] base",
+    ),
+]
 STAGES = ("data", "finetune", "hpo", "evaluate", "export", "promote")
 # Export before evaluate in `all`: the answer eval runs the exported GGUF.
 ALL_ORDER = ("data", "finetune", "hpo", "export", "evaluate", "promote")
@@ -232,9 +239,23 @@ RUNNERS = {
 }
 
 
+def _load(path: Path, base: str | None) -> Config:
+    """The config, for ``base`` when one is named: an unknown name is a usage error, not a
+    traceback."""
+    if base is None:
+        return load_config(path)
+    from training.bases import BASES, named
+
+    if named(base) is None:
+        raise typer.BadParameter(f"unknown base {base!r}; choose one of {', '.join(BASES)}")
+    return load_config(path, base=base)
+
+
 def _stage(name: str) -> Any:
-    def command(config: ConfigOption = DEFAULT_CONFIG, dry_run: DryRun = False) -> None:
-        loaded = load_config(config)
+    def command(
+        config: ConfigOption = DEFAULT_CONFIG, dry_run: DryRun = False, base: BaseOption = None
+    ) -> None:
+        loaded = _load(config, base)
         if dry_run:
             console.print("\n".join(plan_of_work(loaded, (name,))))
             return
@@ -253,9 +274,10 @@ def run_all(
     config: ConfigOption = DEFAULT_CONFIG,
     dry_run: DryRun = False,
     skip_hpo: Annotated[bool, typer.Option(help="leave out the hpo stage")] = False,
+    base: BaseOption = None,
 ) -> None:
     """Every stage in order; hpo only informs (its best settings go into the TOML by hand)."""
-    loaded = load_config(config)
+    loaded = _load(config, base)
     ordered = tuple(s for s in ALL_ORDER if not (skip_hpo and s == "hpo"))
     if dry_run:
         console.print("\n".join(plan_of_work(loaded, ordered)))

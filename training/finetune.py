@@ -5,9 +5,10 @@ On CPU it is peft + trl's SFTTrainer. With CUDA, unsloth loads and wraps the mod
 import at all without a GPU.
 
 trl masks non-assistant tokens with the chat template's ``{% generation %}`` markers, which
-SmolLM2's template lacks and trl cannot patch for it. ``TRAINING_TEMPLATE`` is that template with
-the markers added around each assistant reply *and its <|im_end|>* (so the model learns to stop);
-it renders the same text (a test holds it to that), so training sees exactly what the bot sends.
+SmolLM2's template lacks and trl cannot patch for it. Each base's training template
+(``training.bases``) is its chat template with the markers added around each assistant reply
+*and its end-of-turn token* (so the model learns to stop); it renders the same text (tests hold
+it to that), so training sees exactly what the bot sends.
 """
 
 from __future__ import annotations
@@ -20,18 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from training.base_model import load_model, load_tokenizer, resolve_base
+from training.bases import SMOLLM2_TEMPLATE, training_template
 from training.config import Config
 
-TRAINING_TEMPLATE = (
-    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
-    "{{ '<|im_start|>system\\nYou are a helpful AI assistant named SmolLM, trained by Hugging "
-    "Face<|im_end|>\\n' }}{% endif %}"
-    "{% if message['role'] == 'assistant' %}{{ '<|im_start|>assistant\\n' }}{% generation %}"
-    "{{ message['content'] + '<|im_end|>' }}{% endgeneration %}{{ '\\n' }}"
-    "{% else %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' "
-    "+ '\\n' }}{% endif %}{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-)
+# The SmolLM2 one, which tests hold to the bundled GGUF's template.
+TRAINING_TEMPLATE = SMOLLM2_TEMPLATE
 
 
 @dataclass(frozen=True)
@@ -124,7 +118,7 @@ def sft_config(config: Config, output_dir: Path, *, evaluate: bool = True) -> An
 
 def _tokenizer(base: Path) -> Any:
     tokenizer = load_tokenizer(base)
-    tokenizer.chat_template = TRAINING_TEMPLATE
+    tokenizer.chat_template = training_template(base)
     return tokenizer
 
 
@@ -147,7 +141,7 @@ def _unsloth_model(config: Config, base: Path) -> tuple[Any, Any]:
         target_modules=list(config.lora.target_modules),
         random_state=config.run.seed,
     )
-    tokenizer.chat_template = TRAINING_TEMPLATE
+    tokenizer.chat_template = training_template(base)
     return model, tokenizer
 
 
