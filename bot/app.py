@@ -155,6 +155,8 @@ async def load_model(settings: Settings) -> ChatModel:
         context_tokens=settings.llm_context_tokens,
         threads=settings.llm_threads,
         timeout_s=settings.llm_timeout_s,
+        busy_wait_s=settings.llm_busy_wait_s,
+        queue_max=settings.llm_queue_max,
         system_prompt=SYSTEM_PROMPT,
     )
 
@@ -171,8 +173,6 @@ async def reminders(runtime: Runtime, senders: Sequence[Sender]) -> AsyncIterato
         runtime.storage,
         senders,
         grace=timedelta(hours=runtime.settings.reminder_grace_hours),
-        busy_wait_s=settings.llm_busy_wait_s,
-        queue_max=settings.llm_queue_max,
         clock=utc_now,
     )
     scheduler = ReminderScheduler(dispatcher)

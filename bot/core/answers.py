@@ -230,13 +230,13 @@ class AnswerPipeline:
             ) as pieces:
                 async for piece in pieces:
                     drafted += piece
+                    if hopeless(drafted, prompt):  # stop paying for an answer we will not show
+                        log.info("model answer abandoned early")
+                        return None
         except ModelBusy as err:
             # Expected under load, and the runner already has the vetted answer: not a warning.
             log.info("model busy, answering from the notes: %s", err)
             return None
-                    if hopeless(drafted, prompt):  # stop paying for an answer we will not show
-                        log.info("model answer abandoned early")
-                        return None
         except ModelError as err:
             log.warning("model unavailable, answering from the notes: %s", err)
             return None
