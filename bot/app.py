@@ -33,6 +33,7 @@ from bot.knowledge.index import KnowledgeIndex, open_index
 from bot.llm.lazy import LazyModel
 from bot.llm.llama_cpp_backend import LlamaCppBackend
 from bot.llm.openai_backend import OpenAIBackend
+from bot.plans.render_pool import RenderPool
 from bot.scheduling.scheduler import ReminderScheduler
 from bot.settings import Settings, SettingsError
 from bot.storage import migrate
@@ -51,6 +52,7 @@ class Runtime:
     coach: Coach
     model: LazyModel
     files: UserFiles
+    renderer: RenderPool
 
     def files_dir(self, user: str) -> Path:
         """Where the console writes a user's attachments (calendar, chart, JSON): inside
@@ -97,6 +99,9 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     migrate.upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     model = LazyModel(lambda: load_model(settings))
+    # Calendars and charts are drawn in worker processes, started on the first /plan (or by
+    # ``serve``), so the loop never waits on matplotlib.
+    renderer = RenderPool(settings.render_workers)
     knowledge = None
     try:
         knowledge = await asyncio.to_thread(knowledge_index, settings)
@@ -112,7 +117,11 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             drafts=settings.drafts(),
         )
         coach = Coach(
-            storage, answer=answers, default_timezone=settings.default_timezone, files=files
+            storage,
+            answer=answers,
+            default_timezone=settings.default_timezone,
+            files=files,
+            renderer=renderer,
         )
         yield Runtime(
             settings=settings,
@@ -121,9 +130,11 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             coach=coach,
             model=model,
             files=files,
+            renderer=renderer,
         )
     finally:
         await model.close()
+        await renderer.close()
         if knowledge is not None:
             knowledge.close()
         engine.dispose()
@@ -234,6 +245,7 @@ async def serve(settings: Settings, *, console_user: str) -> None:
     async with open_runtime(settings) as runtime:
         if settings.drafts():
             runtime.model.preload()
+        await runtime.renderer.warm()
         if settings.telegram_token is None and settings.discord_token is None:
             log.info("no platform token set: starting the console chat")
             log_to_file(settings)

@@ -104,6 +104,7 @@ class Settings(BaseSettings):
         "INFO", description="one of " + ", ".join(LOG_LEVELS)
     )
     conversation_turns_kept: int = Field(20, ge=0, description="a whole number, 0 or more")
+    render_workers: int = Field(2, ge=1, le=64, description="a whole number of processes, 1 to 64")
     reminder_grace_hours: float = Field(3, ge=0, le=24, description="a number of hours, 0 to 24")
     default_timezone: str = Field(
         "UTC", description="UTC or an IANA time zone such as Europe/Paris"

@@ -21,9 +21,9 @@ from bot.core.commands import Command, split_command
 from bot.core.errors import UserFacingError
 from bot.core.features import conversation
 from bot.core.features.context import Context
-from bot.core.features.shared import reply, sentence
+from bot.core.features.shared import ThreadRenderer, reply, sentence
 from bot.core.messages import IncomingMessage, OutgoingMessage
-from bot.core.ports import Asker, FileStore, Storage
+from bot.core.ports import Asker, FileStore, PlanRenderer, Storage
 from bot.core.reminders import BLOCKED_NOTICE
 from bot.plans.model import PlanRequestError
 
@@ -70,9 +70,11 @@ class Coach:
         clock: Callable[[], datetime] = utc_now,
         default_timezone: str = "UTC",
         files: FileStore | None = None,
+        renderer: PlanRenderer | None = None,
     ) -> None:
         self._storage = storage
         self._files = files
+        self._renderer = renderer or ThreadRenderer()
         self._answer = answer
         self._clock = clock
         self._default_tz = default_timezone
@@ -122,6 +124,7 @@ class Coach:
             default_timezone=self._default_tz,
             commands=registry.COMMANDS,
             files=self._files,
+            renderer=self._renderer,
         )
 
     def _blocked_notice(self, message: IncomingMessage) -> list[OutgoingMessage]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.plans.model import Units
+from bot.plans.model import Plan, Units
 
 if TYPE_CHECKING:
     from bot.core.messages import OutgoingMessage
@@ -242,7 +242,8 @@ class ChatModel(Protocol):
 
     ``stream`` yields the answer's text as it is generated, at most ``max_tokens`` tokens of it.
     ``user`` identifies who is asking, so a busy model can take turns fairly between users.
-    It raises ``ModelTimeout`` or ``ModelUnavailable`` (``bot.core.errors``), never an SDK error.
+    It raises ``ModelTimeout``, ``ModelBusy`` or ``ModelUnavailable`` (``bot.core.errors``),
+    never an SDK error.
     """
 
     def stream(
@@ -250,3 +251,13 @@ class ChatModel(Protocol):
     ) -> AsyncIterator[str]: ...
 
     async def close(self) -> None: ...
+
+
+class PlanRenderer(Protocol):
+    """Draws a plan's calendar (.ics) and chart (.png). A chart is a fifth of a second of CPU:
+    drawn on the event loop, every other runner's reply would wait behind it, so the bot draws
+    in worker processes and the core only awaits the bytes."""
+
+    async def calendar(self, plan: Plan, units: Units) -> bytes: ...
+
+    async def chart(self, plan: Plan, units: Units) -> bytes: ...

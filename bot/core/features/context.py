@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from bot.core.errors import UserFacingError
 from bot.core.messages import IncomingMessage
-from bot.core.ports import FileStore, PlanRecord, ProfileRecord, Storage, UserRecord
+from bot.core.features.shared import ThreadRenderer
+from bot.core.ports import FileStore, PlanRecord, PlanRenderer, ProfileRecord, Storage, UserRecord
 
 if TYPE_CHECKING:
     from bot.core.commands import Command
@@ -33,6 +34,7 @@ class Context:
     default_timezone: str
     commands: tuple[Command[Any], ...]
     files: FileStore | None = None  # files a front end saved outside the database, if any
+    renderer: PlanRenderer = ThreadRenderer()  # draws calendars and charts off the event loop
 
     def find_user(self) -> UserRecord | None:
         return self.storage.find_user(self.message.platform, self.message.user_ref)

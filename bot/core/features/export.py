@@ -15,7 +15,7 @@ async def export(ctx: Context, words: str) -> list[OutgoingMessage]:
     data = render.to_json(plan).encode()
     return [
         OutgoingMessage(text="Your plan: import the .ics into Google or Apple Calendar."),
-        *plan_files(plan, record.units, with_chart=False),
+        *await plan_files(ctx.renderer, plan, record.units, with_chart=False),
         OutgoingMessage(file=OutgoingFile(file_stem(plan) + ".json", data, "application/json")),
     ]
 

@@ -70,7 +70,7 @@ async def plan(ctx: Context, args: PlanArgs) -> list[OutgoingMessage]:
     ctx.storage.save_plan(user.id, request_dict(parsed.request, parsed.units, asked), built)
     return [
         OutgoingMessage(text=render.overview_text(built, parsed.units)),
-        *plan_files(built, parsed.units, with_chart=True),
+        *await plan_files(ctx.renderer, built, parsed.units, with_chart=True),
     ]
 
 

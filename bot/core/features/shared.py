@@ -6,12 +6,13 @@ places that turn it back into the engine's types, so every feature reads it the 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 from datetime import date
 from typing import Any
 
 from bot.core.messages import OutgoingFile, OutgoingMessage
-from bot.core.ports import PlanRecord, ProfileRecord, Storage, UserRecord
+from bot.core.ports import PlanRecord, PlanRenderer, ProfileRecord, Storage, UserRecord
 from bot.plans import render
 from bot.plans.adapt import CheckIn
 from bot.plans.model import Plan, PlanRequest, RecentRace, Units, plan_start
@@ -83,19 +84,38 @@ def file_stem(plan: Plan) -> str:
     return f"runcoach-{plan['race']['name']}-{plan['race']['date']}"
 
 
-def plan_files(plan: Plan, units: Units, *, with_chart: bool) -> list[OutgoingMessage]:
+class ThreadRenderer:
+    """Draws in a thread: the default for a coach built without a renderer (tests, tools).
+    The bot passes its process pool instead (``bot.plans.render_pool``)."""
+
+    async def calendar(self, plan: Plan, units: Units) -> bytes:
+        return await asyncio.to_thread(render.to_ics, plan, units)
+
+    async def chart(self, plan: Plan, units: Units) -> bytes:
+        return await asyncio.to_thread(render.to_png, plan, units)
+
+
+async def plan_files(
+    renderer: PlanRenderer, plan: Plan, units: Units, *, with_chart: bool
+) -> list[OutgoingMessage]:
+    """The calendar (and the chart), drawn at the same time by ``renderer``, off the loop."""
     stem = file_stem(plan)
+    drawings = [
+        renderer.calendar(plan, units),
+        *([renderer.chart(plan, units)] if with_chart else []),
+    ]
+    calendar, *chart = await asyncio.gather(*drawings)
     files = [
         OutgoingMessage(
             text="Add it to your calendar",
-            file=OutgoingFile(stem + ".ics", render.to_ics(plan, units), "text/calendar"),
+            file=OutgoingFile(stem + ".ics", calendar, "text/calendar"),
         )
     ]
-    if with_chart:
-        files.append(
-            OutgoingMessage(
-                text="Weekly volume, long run and quality",
-                file=OutgoingFile(stem + ".png", render.to_png(plan, units), "image/png"),
-            )
+    files.extend(
+        OutgoingMessage(
+            text="Weekly volume, long run and quality",
+            file=OutgoingFile(stem + ".png", png, "image/png"),
         )
+        for png in chart
+    )
     return files
