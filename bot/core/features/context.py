@@ -8,14 +8,14 @@ row: a refused request leaves nothing behind.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import UserFacingError
-from bot.core.messages import IncomingMessage
 from bot.core.features.shared import ThreadRenderer
+from bot.core.messages import IncomingMessage
 from bot.core.ports import FileStore, PlanRecord, PlanRenderer, ProfileRecord, Storage, UserRecord
 
 if TYPE_CHECKING:
@@ -34,7 +34,8 @@ class Context:
     default_timezone: str
     commands: tuple[Command[Any], ...]
     files: FileStore | None = None  # files a front end saved outside the database, if any
-    renderer: PlanRenderer = ThreadRenderer()  # draws calendars and charts off the event loop
+    # Draws calendars and charts off the event loop.
+    renderer: PlanRenderer = field(default_factory=ThreadRenderer)
 
     def find_user(self) -> UserRecord | None:
         return self.storage.find_user(self.message.platform, self.message.user_ref)
