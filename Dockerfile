@@ -30,6 +30,24 @@ COPY migrations ./migrations
 COPY training ./training
 RUN --mount=type=cache,target=/root/.cache/pip pip install --no-deps .
 
+# The shared LLM server of docker-compose.yml: llama-cpp-python's own OpenAI-compatible server,
+# on the bot's venv plus the server extra at the same llama-cpp-python version (nothing
+# recompiles). A stage of its own, before the runtime, so `docker build .` still builds the bot.
+FROM build AS llm-build
+RUN --mount=type=cache,target=/root/.cache/pip \
+    pip install "llama-cpp-python[server]==$(pip show llama-cpp-python | sed -n 's/^Version: //p')"
+
+FROM python:3.11-slim AS llm-server
+RUN useradd --create-home --uid 10002 llm
+COPY --from=llm-build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1
+USER llm
+EXPOSE 8000
+# The bundled SmolLM2 GGUF unless LLM_MODEL_PATH names another (mount your fine-tune there).
+# --interrupt_requests False: by default a new request ends the answer being streamed, and every
+# worker shares this one server, so one runner's question would cut another's answer short.
+CMD ["sh", "-c", "exec python -m llama_cpp.server --model \"${LLM_MODEL_PATH:-$(python -c 'from bot.llm.llama_cpp_backend import bundled_model_path; print(bundled_model_path())')}\" --model_alias runcoach --host 0.0.0.0 --port 8000 --n_ctx ${LLM_CONTEXT_TOKENS:-2048} ${LLM_THREADS:+--n_threads $LLM_THREADS} --interrupt_requests False"]
+
 FROM python:3.11-slim AS runtime
 RUN useradd --create-home --uid 10001 runcoach \
  && mkdir -p /data && chown runcoach:runcoach /data
