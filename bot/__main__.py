@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     except (PlanRequestError, UsageError, SettingsError) as err:
         typer.echo(log_redaction.redact(f"runcoach: {err}"), err=True)
         return 2
-    except StartupError as err:
+    except (StartupError, migrate.MigrationError) as err:
         typer.echo(log_redaction.redact(f"runcoach: {err}"), err=True)
         return 1
     except typer.TyperException as err:  # typer's own usage errors: missing or unknown options
