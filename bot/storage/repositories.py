@@ -283,9 +283,14 @@ class SqlStorage:
         """One write transaction decides, claims and reschedules a batch: a claim that commits
         is a reminder this process must send, and no other process or tick can claim it.
 
+        Several workers claim at once on PostgreSQL: each locks the due users' rows it reads
+        (``FOR UPDATE SKIP LOCKED``), so concurrent claims take disjoint batches and never wait
+        for each other; a user whose row a chat write holds just now is skipped and stays due
+        for the next pass. SQLite ignores the clause: ``BEGIN IMMEDIATE`` serialises claims.
+
         A day already claimed (the user moved their reminder later after it went out) is
         skipped, keeping the new schedule. The batch's rows go in with one multi-row INSERT;
-        only if a concurrent worker claimed one of them meanwhile (possible on PostgreSQL, not
+        only if ``claim_reminder`` claimed one of them meanwhile (possible on PostgreSQL, not
         under SQLite's ``BEGIN IMMEDIATE``) does it fall back to one savepoint per row."""
         late: list[tuple[int, date]] = []
         wanted: list[tuple[User, date]] = []
@@ -300,6 +305,7 @@ class SqlStorage:
                 )
                 .order_by(User.next_reminder_utc)
                 .limit(limit)
+                .with_for_update(skip_locked=True)
             ).all()
             for user in due:
                 assert user.remind_at is not None  # filtered above; narrows the type
@@ -340,8 +346,10 @@ class SqlStorage:
     def reclaim_orphans(
         self, claimed_before: datetime, late_before: datetime, limit: int
     ) -> ClaimBatch:
-        """The conditional UPDATE is the claim: on PostgreSQL two workers may read the same
-        orphan, but only one update matches ``status = claimed``."""
+        """Each orphan goes to one worker: on PostgreSQL the log rows read are locked
+        (``FOR UPDATE SKIP LOCKED``, the log rows only, so chats writing to those users carry
+        on), and a row another worker is taking is skipped, not waited for; under SQLite's
+        ``BEGIN IMMEDIATE`` one worker reclaims at a time."""
         claims: list[ReminderClaim] = []
         late: list[tuple[int, date]] = []
         with self._write() as session:
@@ -354,20 +362,14 @@ class SqlStorage:
                 )
                 .order_by(ReminderLog.created)
                 .limit(limit)
+                .with_for_update(skip_locked=True, of=ReminderLog)
             ).all()
             for log, user in orphans:
-                too_late = log.created < late_before
-                taken = session.execute(
-                    update(ReminderLog)
-                    .where(ReminderLog.id == log.id, ReminderLog.status == reminders.CLAIMED)
-                    .values(status=reminders.MISSED if too_late else reminders.RETRIED)
-                    .execution_options(synchronize_session=False)
-                )
-                if taken.rowcount != 1:
-                    continue
-                if too_late:
+                if log.created < late_before:
+                    log.status = reminders.MISSED
                     late.append((user.id, log.local_date))
                 else:
+                    log.status = reminders.RETRIED
                     claims.append(ReminderClaim(log.id, _user_record(user), log.local_date))
         return ClaimBatch(claims, late)
 
