@@ -30,8 +30,8 @@ from bot.knowledge.base import load_entries
 from bot.knowledge.index import KnowledgeIndex
 from bot.llm.llama_cpp_backend import LlamaCppBackend, bundled_model_path
 from bot.storage import migrate
+from bot.storage.async_storage import ExecutorStorage
 from bot.storage.db import create_engine
-from bot.storage.repositories import SqlStorage
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "eval" / "questions.jsonl"
 
@@ -82,12 +82,14 @@ async def main_async(args: argparse.Namespace) -> None:
     tmp = tempfile.mkdtemp()
     url = f"sqlite:///{tmp}/bench.db"
     migrate.upgrade(url)
-    storage = SqlStorage(create_engine(url))
+    storage = ExecutorStorage.on(create_engine(url))
     backend = await LlamaCppBackend.load(
         args.model, threads=threads, timeout_s=600, system_prompt=SYSTEM_PROMPT
     )
     pipeline = AnswerPipeline(storage, knowledge, backend, clock=utc_now)
-    prompts = [pipeline.messages_for(None, q, [knowledge.search(q)[0].entry]) for q in questions]
+    prompts = [
+        await pipeline.messages_for(None, q, [knowledge.search(q)[0].entry]) for q in questions
+    ]
     print(
         f"{threads} threads, {len(prompts)} real pipeline prompts, model {args.model or 'bundled'}"
     )

@@ -37,6 +37,7 @@ from bot.plans.render_pool import RenderPool
 from bot.scheduling.scheduler import ReminderScheduler
 from bot.settings import Settings, SettingsError
 from bot.storage import migrate
+from bot.storage.async_storage import ExecutorStorage, pool_threads
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
 from bot.storage.user_files import UserFiles
@@ -92,7 +93,8 @@ def log_to_file(settings: Settings) -> Path:
 
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    """Migrate, connect, build the coach; close the model and the engine however we end.
+    """Migrate, connect, build the coach; close the model, the storage threads and the engine
+    however we end.
 
     The model loads on first use (or when ``serve`` preloads it), so commands never wait for it.
     """
@@ -103,12 +105,14 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     # ``serve``), so the loop never waits on matplotlib.
     renderer = RenderPool(settings.render_workers)
     knowledge = None
+    storage = SqlStorage(engine, turns_kept=settings.conversation_turns_kept)
+    # The coach's database calls run here, off the loop; the reminder dispatcher keeps its own.
+    coach_storage = ExecutorStorage(storage, threads=pool_threads(engine))
     try:
         knowledge = await asyncio.to_thread(knowledge_index, settings)
-        storage = SqlStorage(engine, turns_kept=settings.conversation_turns_kept)
         files = UserFiles(settings.data_dir)
         answers = AnswerPipeline(
-            storage,
+            coach_storage,
             knowledge,
             model,
             clock=utc_now,
@@ -117,7 +121,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             drafts=settings.drafts(),
         )
         coach = Coach(
-            storage,
+            coach_storage,
             answer=answers,
             default_timezone=settings.default_timezone,
             files=files,
@@ -137,6 +141,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         await renderer.close()
         if knowledge is not None:
             knowledge.close()
+        coach_storage.close()
         engine.dispose()
 
 

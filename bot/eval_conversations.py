@@ -26,8 +26,8 @@ from bot.evaluation import EvalQuestion, fact_score, normalise
 from bot.knowledge.base import Entry, load_entries
 from bot.knowledge.index import KnowledgeIndex
 from bot.storage import migrate
+from bot.storage.async_storage import ExecutorStorage
 from bot.storage.db import create_engine
-from bot.storage.repositories import SqlStorage
 
 KINDS = frozenset(
     {
@@ -137,7 +137,7 @@ async def conversation_runner(
         migrate.upgrade(url)
         engine = create_engine(url)
         clock = _Clock()
-        storage = SqlStorage(engine, clock=clock)
+        storage = ExecutorStorage.on(engine, clock=clock)
         pipeline = AnswerPipeline(
             storage, index, model, clock=clock, max_tokens=max_tokens, drafts=drafts
         )
@@ -158,4 +158,5 @@ async def conversation_runner(
         try:
             yield run
         finally:
+            storage.close()
             engine.dispose()

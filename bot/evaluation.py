@@ -24,8 +24,8 @@ from bot.core.ports import ChatModel
 from bot.knowledge.index import open_index
 from bot.settings import Settings
 from bot.storage import migrate
+from bot.storage.async_storage import ExecutorStorage
 from bot.storage.db import create_engine
-from bot.storage.repositories import SqlStorage
 
 _DASHES = re.compile("[\u2010-\u2015\u2212]")
 
@@ -89,7 +89,7 @@ async def coach_answers(
             url = f"sqlite:///{tmp}/eval.db"
             migrate.upgrade(url)
             engine = create_engine(url)
-            storage = SqlStorage(engine)
+            storage = ExecutorStorage.on(engine)
             pipeline = AnswerPipeline(
                 storage, knowledge, model, clock=utc_now, max_tokens=max_tokens
             )
@@ -106,6 +106,7 @@ async def coach_answers(
             try:
                 yield answer_of
             finally:
+                storage.close()
                 engine.dispose()
     finally:
         knowledge.close()

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.storage import migrate
+from bot.storage.async_storage import ExecutorStorage
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
 from bot.storage.tables import metadata
@@ -122,3 +123,10 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def storage(engine: Engine) -> SqlStorage:
     return SqlStorage(engine, turns_kept=5)
+
+
+@pytest.fixture
+def coach_storage(storage: SqlStorage) -> Iterator[ExecutorStorage]:
+    """``storage`` as the coach sees it, called off the event loop as in the bot."""
+    with ExecutorStorage(storage, threads=2) as wrapped:
+        yield wrapped

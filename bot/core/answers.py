@@ -128,20 +128,17 @@ class AnswerPipeline:
         # grounding checks for about 3% of questions and each costs the runner seconds, so the
         # bot turns this on only for a model that earns it (``llm_drafts``).
         self._drafts = drafts
-        # What each user's last answer came from, for "sources?". Kept in memory: losing it on
-        # a restart costs one "I don't remember", and it keeps no extra rows about anyone.
-        self._last_sources: dict[int, tuple[str, ...]] = {}
 
     async def __call__(self, asker: Asker, text: str) -> str:
-        user = asker.find_user()
+        user = await asker.find_user()
         if _SOURCES_REQUEST.match(text):
-            return self._sources_reply(user)
+            return await self._sources_reply(user)
         answer = await self.answer(user, text)
         if not answer.refused:
-            user = user or asker.user()
-            self._storage.add_turn(user.id, "user", text)
-            self._storage.add_turn(user.id, "assistant", answer.text)
-            self._last_sources[user.id] = answer.sources
+            user = user or await asker.user()
+            # What it came from is stored with the answer, so "sources?" works whichever
+            # worker gets it; forgetting the runner deletes it with everything else.
+            await self._storage.save_answer(user.id, text, answer.text, answer.sources)
         return answer.text
 
     async def answer(self, user: UserRecord | None, text: str) -> Answer:
@@ -154,7 +151,7 @@ class AnswerPipeline:
     async def _answer(self, user: UserRecord | None, text: str) -> Answer:
         # The runner's previous question, read once: a follow-up is calculated or searched
         # with it.
-        last = self._last_question(user) if user is not None else None
+        last = await self._last_question(user) if user is not None else None
         numeric = answer_numeric(text) or _numeric_follow_up(last, text)
         if numeric is not None:
             return Answer(numeric, (CALCULATOR_SOURCE,))
@@ -184,8 +181,8 @@ class AnswerPipeline:
     def _retrieve(self, last: str | None, text: str) -> list[Hit]:
         return _safety_last(self._search(last, text), text)
 
-    def _last_question(self, user: UserRecord) -> str | None:
-        turns = self._storage.recent_turns(user.id, 2)
+    async def _last_question(self, user: UserRecord) -> str | None:
+        turns = await self._storage.recent_turns(user.id, 2)
         return next((turn.text for turn in reversed(turns) if turn.role == "user"), None)
 
     def _search(self, last: str | None, text: str) -> list[Hit]:
@@ -220,7 +217,7 @@ class AnswerPipeline:
         """The model's answer if it passes the grounding checks, else None."""
         if self._model is None:
             return None
-        messages = self.messages_for(user, text, entries)
+        messages = await self.messages_for(user, text, entries)
         prompt = messages[-1].content
         key = f"user:{user.id}" if user else "anonymous"
         drafted = ""
@@ -247,43 +244,43 @@ class AnswerPipeline:
             return None
         return drafted
 
-    def messages_for(
+    async def messages_for(
         self, user: UserRecord | None, text: str, entries: Sequence[Entry]
     ) -> list[ChatMessage]:
         """What the model is sent: the fixed system prompt first (its KV state is reused), then
         recent turns, then the question with the notes and the runner's context."""
         notes = "\n".join(f"- {entry.body}" for entry in entries)
-        personal = self._personal_context(user)
+        personal = await self._personal_context(user)
         prompt = f"{text}\n\nCoach's notes:\n{notes}" + (f"\n\n{personal}" if personal else "")
         return [
             ChatMessage("system", SYSTEM_PROMPT),
-            *self._history(user),
+            *await self._history(user),
             ChatMessage("user", prompt),
         ]
 
-    def _history(self, user: UserRecord | None) -> list[ChatMessage]:
+    async def _history(self, user: UserRecord | None) -> list[ChatMessage]:
         if user is None:
             return []
-        turns = self._storage.recent_turns(user.id, HISTORY_TURNS)
+        turns = await self._storage.recent_turns(user.id, HISTORY_TURNS)
         return [ChatMessage(turn.role, turn.text[:HISTORY_CHARS]) for turn in turns]
 
-    def _personal_context(self, user: UserRecord | None) -> str:
+    async def _personal_context(self, user: UserRecord | None) -> str:
         """The runner's standing facts and today's workout, so advice can be personal."""
         if user is None:
             return ""
         lines = []
-        profile = _profile_line(self._storage.profile(user.id))
+        profile = _profile_line(await self._storage.profile(user.id))
         if profile:
             lines.append(f"About the runner: {profile}.")
-        record = self._storage.active_plan(user.id)
+        record = await self._storage.active_plan(user.id)
         today = self._clock().astimezone(ZoneInfo(user.timezone or self._default_tz)).date()
         workout = _workout_on(record, today)
         if workout:
             lines.append(f"Today's workout in their plan: {workout}.")
         return "\n".join(lines)
 
-    def _sources_reply(self, user: UserRecord | None) -> str:
-        sources = self._last_sources.get(user.id, ()) if user else ()
+    async def _sources_reply(self, user: UserRecord | None) -> str:
+        sources = await self._storage.last_sources(user.id) if user else ()
         if not sources:
             return "I haven't answered a question from my notes yet: ask me one first."
         return "My last answer came from: " + "; ".join(sources) + "."

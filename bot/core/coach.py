@@ -114,7 +114,7 @@ class Coach:
         except Exception:
             log.exception("unhandled error for a %s message", message.platform)
             return reply("Sorry, something went wrong on my side. Please try again in a moment.")
-        return replies + self._blocked_notice(message)
+        return replies + await self._blocked_notice(message)
 
     def _context(self, message: IncomingMessage) -> Context:
         return Context(
@@ -127,13 +127,13 @@ class Coach:
             renderer=self._renderer,
         )
 
-    def _blocked_notice(self, message: IncomingMessage) -> list[OutgoingMessage]:
+    async def _blocked_notice(self, message: IncomingMessage) -> list[OutgoingMessage]:
         """Once, after a reminder found the user unreachable and turned reminders off: they
         cannot have seen it happen, and a silent stop looks like the bot broke."""
-        user = self._storage.find_user(message.platform, message.user_ref)
+        user = await self._storage.find_user(message.platform, message.user_ref)
         if user is None or not user.reminders_blocked:
             return []
-        self._storage.clear_reminders_blocked(user.id)
+        await self._storage.clear_reminders_blocked(user.id)
         at = f"{user.remind_at:%H:%M}" if user.remind_at else "06:30"
         return reply(BLOCKED_NOTICE.format(at=at))
 

@@ -76,79 +76,95 @@ class Turn:
 
 
 class Storage(Protocol):
-    """Per-user persistence. Every method is one transaction; a returned call is durable."""
+    """Per-user persistence. Every method is one transaction; a returned call is durable.
 
-    def user(self, platform: str, platform_user_id: str, display_name: str) -> UserRecord:
+    Asynchronous, so a slow query waits off the event loop (the composition root runs the
+    database calls in a thread pool of their own) and never stalls another runner's reply."""
+
+    async def user(self, platform: str, platform_user_id: str, display_name: str) -> UserRecord:
         """The user for this platform identity, created on first contact."""
         ...
 
-    def find_user(self, platform: str, platform_user_id: str) -> UserRecord | None:
+    async def find_user(self, platform: str, platform_user_id: str) -> UserRecord | None:
         """The user if we already know them; looking never creates a row."""
         ...
 
-    def profile(self, user_id: int) -> ProfileRecord: ...
+    async def profile(self, user_id: int) -> ProfileRecord: ...
 
-    def save_profile(self, user_id: int, profile: ProfileRecord) -> None: ...
+    async def save_profile(self, user_id: int, profile: ProfileRecord) -> None: ...
 
-    def save_plan(self, user_id: int, request: dict[str, Any], plan: dict[str, Any]) -> PlanRecord:
+    async def save_plan(
+        self, user_id: int, request: dict[str, Any], plan: dict[str, Any]
+    ) -> PlanRecord:
         """Store a plan as the user's only active plan."""
         ...
 
-    def active_plan(self, user_id: int) -> PlanRecord | None: ...
+    async def active_plan(self, user_id: int) -> PlanRecord | None: ...
 
-    def save_plan_version(
+    async def save_plan_version(
         self, user_id: int, request: dict[str, Any], plan: dict[str, Any], reason: str
     ) -> PlanRecord:
         """Store an adapted plan as the next version of the active one, with its reason."""
         ...
 
-    def previous_version(self, user_id: int) -> PlanRecord | None:
+    async def previous_version(self, user_id: int) -> PlanRecord | None:
         """The version the active plan was adapted from; None for a first version."""
         ...
 
-    def stop_plan(self, user_id: int) -> None:
+    async def stop_plan(self, user_id: int) -> None:
         """No active plan any more (a red flag): reminders stop, the history stays."""
         ...
 
-    def record_checkin(self, user_id: int, checkin: CheckInRecord) -> None:
+    async def record_checkin(self, user_id: int, checkin: CheckInRecord) -> None:
         """Store the runner's answer for a day, replacing an earlier answer for that day."""
         ...
 
-    def checkins(self, user_id: int, since: date) -> list[CheckInRecord]:
+    async def checkins(self, user_id: int, since: date) -> list[CheckInRecord]:
         """Answers for days from ``since`` on, oldest first."""
         ...
 
-    def set_reminder(self, user_id: int, at: time | None, timezone: str | None) -> None:
+    async def set_reminder(self, user_id: int, at: time | None, timezone: str | None) -> None:
         """Turn daily reminders on at ``at`` in ``timezone``, or off when ``at`` is None."""
         ...
 
-    def add_turn(self, user_id: int, role: str, text: str) -> None:
+    async def add_turn(self, user_id: int, role: str, text: str) -> None:
         """Append a conversation turn, keeping only the most recent ones per user."""
         ...
 
-    def recent_turns(self, user_id: int, limit: int) -> list[Turn]:
+    async def recent_turns(self, user_id: int, limit: int) -> list[Turn]:
         """The last ``limit`` turns, oldest first."""
         ...
 
-    def claim_reminder(self, user_id: int, local_date: date) -> bool:
+    async def save_answer(
+        self, user_id: int, question: str, answer: str, sources: Sequence[str]
+    ) -> None:
+        """A question and its answer as two turns, and what the answer came from (what
+        ``last_sources`` gives back), in one transaction."""
+        ...
+
+    async def last_sources(self, user_id: int) -> tuple[str, ...]:
+        """What the user's last answer saved with ``save_answer`` came from; () if none."""
+        ...
+
+    async def claim_reminder(self, user_id: int, local_date: date) -> bool:
         """Record that today's reminder is being sent; False if it was already claimed."""
         ...
 
-    def clear_reminders_blocked(self, user_id: int) -> None:
+    async def clear_reminders_blocked(self, user_id: int) -> None:
         """The user has been told their reminders were switched off; don't tell them again."""
         ...
 
-    def forget(self, user_id: int) -> None:
+    async def forget(self, user_id: int) -> None:
         """Delete every row about the user, in every table, and scrub the deleted bytes from
         the database's files."""
         ...
 
-    def request_forget(self, user_id: int, expires: datetime) -> bool:
+    async def request_forget(self, user_id: int, expires: datetime) -> bool:
         """Remember that the user asked to be forgotten, until ``expires``; a new request
         replaces an older one. False if there is no such user (nothing to forget)."""
         ...
 
-    def confirm_forget(self, user_id: int, now: datetime) -> bool:
+    async def confirm_forget(self, user_id: int, now: datetime) -> bool:
         """If the user's request is pending at ``now``, ``forget`` them and return True; an
         expired or missing request is cleared and gives False. One transaction, so of two
         confirmations at once only one forgets."""
@@ -226,9 +242,9 @@ class Asker(Protocol):
     """Who asked, for the answer pipeline: looked up without a trace, and given a user row only
     once an answer is worth remembering (a refusal stores nothing)."""
 
-    def find_user(self) -> UserRecord | None: ...
+    async def find_user(self) -> UserRecord | None: ...
 
-    def user(self) -> UserRecord: ...
+    async def user(self) -> UserRecord: ...
 
 
 @dataclass(frozen=True)

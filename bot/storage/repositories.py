@@ -39,6 +39,7 @@ from bot.core.ports import (
 from bot.storage import db
 from bot.storage.db import READ_ONLY
 from bot.storage.tables import (
+    AnswerSources,
     CheckIn,
     ConversationTurn,
     Plan,
@@ -399,24 +400,49 @@ class SqlStorage:
     def add_turn(self, user_id: int, role: str, text: str) -> None:
         with self._write() as session:
             _lock_user(session, user_id)
-            session.add(
-                ConversationTurn(user_id=user_id, role=role, text=text, created=self._clock())
-            )
-            session.flush()
-            # The newest turn beyond the cap; it and everything older goes, in this transaction.
-            oldest_dropped = session.scalar(
-                select(ConversationTurn.id)
-                .where(ConversationTurn.user_id == user_id)
-                .order_by(ConversationTurn.id.desc())
-                .offset(self._turns_kept)
-                .limit(1)
-            )
-            if oldest_dropped is not None:
-                session.execute(
-                    delete(ConversationTurn).where(
-                        ConversationTurn.user_id == user_id, ConversationTurn.id <= oldest_dropped
-                    )
+            self._add_turns(session, user_id, [(role, text)])
+
+    def save_answer(self, user_id: int, question: str, answer: str, sources: Sequence[str]) -> None:
+        """The question and answer as turns, and what the answer came from, in one
+        transaction: a "sources?" never names the sources of an answer that was not kept."""
+        with self._write() as session:
+            _lock_user(session, user_id)
+            self._add_turns(session, user_id, [("user", question), ("assistant", answer)])
+            row = session.get(AnswerSources, user_id)
+            if row is None:
+                row = AnswerSources(user_id=user_id)
+                session.add(row)
+            row.sources = list(sources)
+            row.updated = self._clock()
+
+    def last_sources(self, user_id: int) -> tuple[str, ...]:
+        with self._read() as session:
+            row = session.get(AnswerSources, user_id)
+            return () if row is None else tuple(row.sources)
+
+    def _add_turns(self, session: Session, user_id: int, turns: Sequence[tuple[str, str]]) -> None:
+        """Append the turns, then drop the oldest beyond the cap, in the caller's transaction
+        (which holds the user's row lock)."""
+        now = self._clock()
+        session.add_all(
+            ConversationTurn(user_id=user_id, role=role, text=text, created=now)
+            for role, text in turns
+        )
+        session.flush()
+        # The newest turn beyond the cap; it and everything older goes, in this transaction.
+        oldest_dropped = session.scalar(
+            select(ConversationTurn.id)
+            .where(ConversationTurn.user_id == user_id)
+            .order_by(ConversationTurn.id.desc())
+            .offset(self._turns_kept)
+            .limit(1)
+        )
+        if oldest_dropped is not None:
+            session.execute(
+                delete(ConversationTurn).where(
+                    ConversationTurn.user_id == user_id, ConversationTurn.id <= oldest_dropped
                 )
+            )
 
     def recent_turns(self, user_id: int, limit: int) -> list[Turn]:
         with self._read() as session:

@@ -185,6 +185,18 @@ class ConversationTurn(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class AnswerSources(Base):
+    """What a runner's last answer from the notes came from, for "sources?": in the database,
+    not a process's memory, so the worker that gets the question need not be the one that
+    answered. One row per user, replaced by each answer."""
+
+    __tablename__ = "answer_sources"
+
+    user_id: Mapped[int] = mapped_column(_user_fk(), primary_key=True)
+    sources: Mapped[list[str]] = mapped_column(JSON)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class ReminderLog(Base):
     """One row per reminder day; the unique key is what makes claiming a reminder once-only,
     across processes and on PostgreSQL across machines."""

@@ -15,13 +15,13 @@ from bot.adapters.console_adapter import ConsoleAdapter
 from bot.core.coach import Coach
 from bot.core.reminders import reminder_messages
 from bot.plans.model import RUN_KINDS
+from bot.storage.async_storage import ExecutorStorage
 from bot.storage.repositories import SqlStorage
 from tests.support import Clock
 
 
 def console_session(engine: Engine, files: Path, lines: list[str]) -> str:
     clock = Clock(datetime(2026, 12, 2, 7, 0, tzinfo=UTC))  # Wednesday of the plan's week 1
-    coach = Coach(SqlStorage(engine, clock=clock), clock=clock)
     typed = iter(lines)
 
     def read_line() -> str:
@@ -31,14 +31,15 @@ def console_session(engine: Engine, files: Path, lines: list[str]) -> str:
         return line
 
     screen = io.StringIO()
-    adapter = ConsoleAdapter(
-        coach,
-        user="dana",
-        files_dir=files,
-        console=Console(file=screen, width=200, color_system=None),
-        read_line=read_line,
-    )
-    asyncio.run(adapter.run())
+    with ExecutorStorage(SqlStorage(engine, clock=clock), threads=1) as storage:
+        adapter = ConsoleAdapter(
+            Coach(storage, clock=clock),
+            user="dana",
+            files_dir=files,
+            console=Console(file=screen, width=200, color_system=None),
+            read_line=read_line,
+        )
+        asyncio.run(adapter.run())
     return screen.getvalue()
 
 
@@ -83,12 +84,16 @@ def test_end_of_input_leaves_politely(engine: Engine, files: Path) -> None:
     def eof() -> str:
         raise EOFError
 
-    coach = Coach(SqlStorage(engine))
     screen = io.StringIO()
-    adapter = ConsoleAdapter(
-        coach, user="dana", files_dir=files, console=Console(file=screen), read_line=eof
-    )
-    asyncio.run(adapter.run())
+    with ExecutorStorage.on(engine) as storage:
+        adapter = ConsoleAdapter(
+            Coach(storage),
+            user="dana",
+            files_dir=files,
+            console=Console(file=screen),
+            read_line=eof,
+        )
+        asyncio.run(adapter.run())
     assert "Bye" in screen.getvalue()
 
 
@@ -98,12 +103,14 @@ def test_markup_in_replies_is_printed_literally(engine: Engine, files: Path) -> 
 
 
 def test_a_reminder_shows_its_check_in_commands_and_typing_them_adapts_the_plan(
-    engine: Engine, files: Path
+    engine: Engine, files: Path, request: pytest.FixtureRequest
 ) -> None:
     """The console's 'buttons' are the commands they stand for: three skips give a bridge."""
     clock = Clock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     storage = SqlStorage(engine, clock=clock)
-    coach = Coach(storage, clock=clock)
+    coach_storage = ExecutorStorage(storage, threads=1)
+    request.addfinalizer(coach_storage.close)
+    coach = Coach(coach_storage, clock=clock)
     screen = io.StringIO()
     adapter = ConsoleAdapter(
         coach, user="dana", files_dir=files, console=Console(file=screen, width=300)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from bot.core.coach import MAX_TEXT_CHARS, Coach
 from bot.core.messages import IncomingMessage, OutgoingMessage
+from bot.storage.async_storage import ExecutorStorage
 from bot.storage.repositories import SqlStorage
 from tests.support import Clock, row_counts
 
@@ -166,8 +167,9 @@ async def test_forget_is_confirmed_in_another_process_too(
 ) -> None:
     await send(coach, "/profile weekly=30")
     await send(coach, "/forget")
-    restarted = Coach(storage, clock=clock)  # the confirmation reaches another process
-    assert "deleted" in said(await send(restarted, "/forget confirm"))
+    with ExecutorStorage(storage, threads=1) as elsewhere:
+        restarted = Coach(elsewhere, clock=clock)  # the confirmation reaches another process
+        assert "deleted" in said(await send(restarted, "/forget confirm"))
     assert storage.find_user("console", "alice") is None
 
 

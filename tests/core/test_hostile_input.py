@@ -21,6 +21,7 @@ from bot.core.coach import Coach
 from bot.core.messages import IncomingMessage, OutgoingMessage
 from bot.core.registry import COMMANDS
 from bot.storage import migrate
+from bot.storage.async_storage import ExecutorStorage
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
 from tests.support import Clock, row_counts
@@ -57,8 +58,9 @@ CLOCK = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 def ask(engine: Engine, text: str) -> list[OutgoingMessage]:
     clock = Clock(CLOCK)
-    coach = Coach(SqlStorage(engine, clock=clock), clock=clock)
-    return asyncio.run(coach.handle(IncomingMessage("console", "fuzz", text, "fuzz")))
+    with ExecutorStorage(SqlStorage(engine, clock=clock), threads=1) as storage:
+        coach = Coach(storage, clock=clock)
+        return asyncio.run(coach.handle(IncomingMessage("console", "fuzz", text, "fuzz")))
 
 
 @pytest.fixture

@@ -13,14 +13,15 @@ from bot.core.answers import NO_NOTES, UNSURE_TAIL, AnswerPipeline
 from bot.core.coach import Coach
 from bot.core.messages import IncomingMessage
 from bot.knowledge.index import KnowledgeIndex
-from bot.storage.repositories import SqlStorage
+from bot.storage.async_storage import ExecutorStorage
 from tests.support import Clock, row_counts
 
 
 @pytest.fixture
-def coach(storage: SqlStorage, hybrid: KnowledgeIndex) -> Coach:
+def coach(coach_storage: ExecutorStorage, hybrid: KnowledgeIndex) -> Coach:
     clock = Clock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
-    return Coach(storage, answer=AnswerPipeline(storage, hybrid, None, clock=clock), clock=clock)
+    answers = AnswerPipeline(coach_storage, hybrid, None, clock=clock)
+    return Coach(coach_storage, answer=answers, clock=clock)
 
 
 async def ask(coach: Coach, text: str) -> str:

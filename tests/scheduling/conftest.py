@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.core.coach import Coach
+from bot.storage.async_storage import ExecutorStorage
 from bot.storage.repositories import SqlStorage
 from tests.support import Clock
 
@@ -16,5 +17,5 @@ def storage(engine: Engine, clock: Clock) -> SqlStorage:
 
 
 @pytest.fixture
-def coach(storage: SqlStorage, clock: Clock) -> Coach:
-    return Coach(storage, clock=clock)
+def coach(coach_storage: ExecutorStorage, clock: Clock) -> Coach:
+    return Coach(coach_storage, clock=clock)

@@ -29,6 +29,7 @@ def remember_a_runner(storage: SqlStorage) -> int:
     storage.claim_reminder(user.id, date(2026, 11, 26))
     for n in range(30):  # more than turns_kept: the capped-away turns must be gone too
         storage.add_turn(user.id, "user", f"{SECRETS[0]} {n} " * 40)
+    storage.save_answer(user.id, SECRETS[0], SECRETS[1], [SECRETS[2] * 20])  # for "sources?"
     return user.id
 
 

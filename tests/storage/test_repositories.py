@@ -22,6 +22,7 @@ from bot.core.ports import (
     UserRecord,
 )
 from bot.core.reminders import next_after
+from bot.storage.async_storage import ExecutorStorage
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
 from bot.storage.tables import ConversationTurn, Plan, ReminderLog, User, metadata
@@ -64,14 +65,17 @@ def fill(storage: SqlStorage, user_id: int, tag: str) -> None:
     storage.save_profile(user_id, dataclasses.replace(PROFILE, goal=tag))
     storage.save_plan(user_id, {"tag": tag}, {"weeks": [tag]})
     storage.set_reminder(user_id, time(6, 30), "Europe/Paris")
-    storage.add_turn(user_id, "user", f"{tag} asks")
-    storage.add_turn(user_id, "assistant", f"{tag} answered")
+    storage.save_answer(user_id, f"{tag} asks", f"{tag} answered", [f"{tag}'s source"])
     assert storage.claim_reminder(user_id, date(2025, 3, 1))
     storage.record_checkin(user_id, CheckInRecord(date(2025, 3, 1), "done", 8.0, 5, tag))
 
 
-@pytest.mark.parametrize("port", [Storage, ReminderStore])
-def test_sql_storage_has_every_port_method_with_the_same_signature(port: type) -> None:
+@pytest.mark.parametrize(
+    ("port", "adapter"), [(Storage, ExecutorStorage), (ReminderStore, SqlStorage)]
+)
+def test_each_port_method_is_implemented_with_the_same_signature(port: type, adapter: type) -> None:
+    """The coach's port is asynchronous (ExecutorStorage), the dispatcher's synchronous; both
+    end in a SqlStorage method taking the same arguments."""
     port_methods = {
         name: member
         for name, member in inspect.getmembers(port, inspect.isfunction)
@@ -79,6 +83,9 @@ def test_sql_storage_has_every_port_method_with_the_same_signature(port: type) -
     }
     assert port_methods, "the port lists no methods?"
     for name, method in port_methods.items():
+        implemented = getattr(adapter, name)
+        assert inspect.signature(implemented) == inspect.signature(method), name
+        assert inspect.iscoroutinefunction(implemented) == inspect.iscoroutinefunction(method)
         assert inspect.signature(getattr(SqlStorage, name)) == inspect.signature(method), name
 
 
@@ -265,6 +272,31 @@ def test_recent_turns_are_the_last_kept_turns_of_that_user(
         said = [text for w, text in turns if w == who]
         expected = said[max(len(said) - kept, 0) :]
         assert [t.text for t in storage.recent_turns(ids[who], 100)] == expected
+
+
+def test_an_answer_is_kept_with_its_turns_and_what_it_came_from(storage: SqlStorage) -> None:
+    alice = storage.user("console", "alice", "alice")
+    bob = storage.user("console", "bob", "bob")
+    assert storage.last_sources(alice.id) == ()
+    storage.save_answer(alice.id, "how long a taper?", "2 to 3 weeks", ['"Taper" (Daniels)'])
+    storage.save_answer(bob.id, "pace for 50 min?", "5:00/km", ["exact calculation"])
+    storage.save_answer(alice.id, "and carbs?", "eat more carbs", ['"Carbs" (ACSM)', '"Gels"'])
+    assert storage.last_sources(alice.id) == ('"Carbs" (ACSM)', '"Gels"')
+    assert storage.last_sources(bob.id) == ("exact calculation",)
+    assert storage.recent_turns(alice.id, 10) == [
+        Turn("user", "how long a taper?"),
+        Turn("assistant", "2 to 3 weeks"),
+        Turn("user", "and carbs?"),
+        Turn("assistant", "eat more carbs"),
+    ]
+    storage.save_answer(alice.id, "and then?", "nothing to add", [])
+    assert storage.last_sources(alice.id) == ()
+
+
+def test_an_answer_for_an_unknown_user_leaves_nothing(storage: SqlStorage, engine: Engine) -> None:
+    with pytest.raises(IntegrityError):
+        storage.save_answer(12345, "q", "a", ["s"])
+    assert count(engine, ConversationTurn) == 0
 
 
 def test_two_users_never_see_each_other(storage: SqlStorage) -> None:

@@ -25,7 +25,7 @@ from bot.plans.model import days_of
 
 
 async def check_in(ctx: Context, details: str, *, status: Status) -> list[OutgoingMessage]:
-    user, record = ctx.active()
+    user, record = await ctx.active()
     today = ctx.local_date(user)
     plan, units = plan_of(record), record.units
     parsed = parse_checkin(details, today, units)
@@ -38,7 +38,7 @@ async def check_in(ctx: Context, details: str, *, status: Status) -> list[Outgoi
             "(/sick works on any day)"
         )
     checkin = CheckInRecord(parsed.day, status, parsed.distance_km, parsed.effort, parsed.note)
-    ctx.storage.record_checkin(user.id, checkin)
+    await ctx.storage.record_checkin(user.id, checkin)
     latest = CheckIn(
         parsed.day, status, parsed.distance_km, parsed.effort, is_red_flag(parsed.note)
     )
@@ -46,7 +46,7 @@ async def check_in(ctx: Context, details: str, *, status: Status) -> list[Outgoi
     result = adapt(
         plan,
         request_of(record),
-        history(ctx.storage, user, plan),
+        await history(ctx.storage, user, plan),
         latest,
         today,
         since=date.fromisoformat(eased) if eased else None,
@@ -56,14 +56,14 @@ async def check_in(ctx: Context, details: str, *, status: Status) -> list[Outgoi
         if parsed.distance_km is not None
         else ""
     )
-    return _adapted(ctx, user, record, result, parsed.note, f"{parsed.day:%a %d %b}{run}")
+    return await _adapted(ctx, user, record, result, parsed.note, f"{parsed.day:%a %d %b}{run}")
 
 
-def _adapted(
+async def _adapted(
     ctx: Context, user: UserRecord, record: PlanRecord, result: Adaptation, note: str, day: str
 ) -> list[OutgoingMessage]:
     if result.rule == "stop":
-        ctx.storage.stop_plan(user.id)
+        await ctx.storage.stop_plan(user.id)
         return reply(f"{safety_advice(red_flags(note))} {result.reason}")
     logged = f"Logged for {day}."
     if result.plan is None:
@@ -76,19 +76,19 @@ def _adapted(
     if result.rule == "too_hard":
         request["vdot_ease"] = request.get("vdot_ease", 0.0) + VDOT_STEP
         request["eased_on"] = ctx.local_date(user).isoformat()
-    saved = ctx.storage.save_plan_version(user.id, request, dict(result.plan), result.reason)
+    saved = await ctx.storage.save_plan_version(user.id, request, dict(result.plan), result.reason)
     return reply(
         f"{logged} I've adapted your plan (version {saved.version}): "
         f"{sentence(result.reason)} Send /plan diff to see what changed, /why for today."
     )
 
 
-def plan_diff(ctx: Context, user: UserRecord | None) -> list[OutgoingMessage]:
+async def plan_diff(ctx: Context, user: UserRecord | None) -> list[OutgoingMessage]:
     """/plan diff: the active version against the one before it."""
-    record = ctx.active_plan(user)
+    record = await ctx.active_plan(user)
     if user is None or record is None:
         raise UserFacingError(NO_PLAN)
-    before = ctx.storage.previous_version(user.id)
+    before = await ctx.storage.previous_version(user.id)
     if before is None:
         return reply("Your plan hasn't changed since you built it: nothing to compare.")
     return reply(
@@ -97,7 +97,7 @@ def plan_diff(ctx: Context, user: UserRecord | None) -> list[OutgoingMessage]:
 
 
 async def why(ctx: Context, words: str) -> list[OutgoingMessage]:
-    user, record = ctx.active()
+    user, record = await ctx.active()
     text = why_text(
         plan_of(record), ctx.local_date(user), record.reason, record.version, record.units
     )
@@ -105,9 +105,10 @@ async def why(ctx: Context, words: str) -> list[OutgoingMessage]:
 
 
 async def progress(ctx: Context, words: str) -> list[OutgoingMessage]:
-    user, record = ctx.active()
+    user, record = await ctx.active()
     plan, units = plan_of(record), record.units
-    rows = adherence.adherence(plan, history(ctx.storage, user, plan), ctx.local_date(user))
+    done = await history(ctx.storage, user, plan)
+    rows = adherence.adherence(plan, done, ctx.local_date(user))
     text = OutgoingMessage(text=adherence.progress_text(rows, units))
     if not rows:
         return [text]

@@ -37,16 +37,16 @@ class Context:
     # Draws calendars and charts off the event loop.
     renderer: PlanRenderer = field(default_factory=ThreadRenderer)
 
-    def find_user(self) -> UserRecord | None:
-        return self.storage.find_user(self.message.platform, self.message.user_ref)
+    async def find_user(self) -> UserRecord | None:
+        return await self.storage.find_user(self.message.platform, self.message.user_ref)
 
-    def user(self) -> UserRecord:
+    async def user(self) -> UserRecord:
         """The sender's user row, created on first use: call it only when storing something."""
         name = self.message.display_name[:100] or self.message.user_ref
-        return self.storage.user(self.message.platform, self.message.user_ref, name)
+        return await self.storage.user(self.message.platform, self.message.user_ref, name)
 
-    def profile(self, user: UserRecord | None) -> ProfileRecord:
-        return self.storage.profile(user.id) if user else ProfileRecord()
+    async def profile(self, user: UserRecord | None) -> ProfileRecord:
+        return await self.storage.profile(user.id) if user else ProfileRecord()
 
     def timezone(self, user: UserRecord | None) -> str:
         return (user.timezone if user else None) or self.default_timezone
@@ -55,13 +55,13 @@ class Context:
         """Today where the runner is: a plan day starts at their midnight, not the server's."""
         return self.clock().astimezone(ZoneInfo(self.timezone(user))).date()
 
-    def active_plan(self, user: UserRecord | None) -> PlanRecord | None:
-        return self.storage.active_plan(user.id) if user else None
+    async def active_plan(self, user: UserRecord | None) -> PlanRecord | None:
+        return await self.storage.active_plan(user.id) if user else None
 
-    def active(self) -> tuple[UserRecord, PlanRecord]:
+    async def active(self) -> tuple[UserRecord, PlanRecord]:
         """The sender and their active plan, or the one-line refusal every plan command gives."""
-        user = self.find_user()
-        record = self.active_plan(user)
+        user = await self.find_user()
+        record = await self.active_plan(user)
         if user is None or record is None:
             raise UserFacingError(NO_PLAN)
         return user, record

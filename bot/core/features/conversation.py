@@ -38,9 +38,9 @@ async def small_talk(ctx: Context, text: str) -> list[OutgoingMessage] | None:
     kind = smalltalk.kind_of(text)
     if kind is None:
         return None
-    user = ctx.find_user()
+    user = await ctx.find_user()
     today_line = None
-    record = ctx.active_plan(user)
+    record = await ctx.active_plan(user)
     if kind == "greeting" and record is not None:
         today = ctx.local_date(user)
         day = days_of(plan_of(record)).get(today.isoformat())
@@ -51,8 +51,8 @@ async def small_talk(ctx: Context, text: str) -> list[OutgoingMessage] | None:
 
 async def run_report(ctx: Context, text: str) -> list[OutgoingMessage] | None:
     """ "did 8k this morning, legs heavy" is the day's check-in, through the check-in handler."""
-    user = ctx.find_user()
-    record = ctx.active_plan(user)
+    user = await ctx.find_user()
+    record = await ctx.active_plan(user)
     units = record.units if record else "km"
     report = run_reports.read(text, ctx.local_date(user), units)
     if report is None or (record is None and red_flags(text)):
@@ -87,8 +87,8 @@ async def run_report(ctx: Context, text: str) -> list[OutgoingMessage] | None:
 
 async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None:
     """A question about the runner's own training, answered from their stored plan."""
-    user = ctx.find_user()
-    record = ctx.active_plan(user)
+    user = await ctx.find_user()
+    record = await ctx.active_plan(user)
     today = ctx.local_date(user)
     plan = plan_of(record) if record else None
     start = plan_start(plan) if plan else None
@@ -99,7 +99,7 @@ async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None
     questions: list[PlanQuestion] = []
     for question in asked:
         if question.subject is None or question.elliptical:
-            before = questions[-1] if questions else _previous(ctx, user, today, start, race)
+            before = questions[-1] if questions else await _previous(ctx, user, today, start, race)
             completed = plan_questions.follow_up(question, before)
             if completed is None or completed.subject is None:
                 continue
@@ -117,20 +117,20 @@ async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None
             texts.append(answered.text)
     body = "\n\n".join(texts)
     if user is not None and record is not None:
-        ctx.storage.add_turn(user.id, "user", text)
-        ctx.storage.add_turn(user.id, "assistant", body)
+        await ctx.storage.add_turn(user.id, "user", text)
+        await ctx.storage.add_turn(user.id, "assistant", body)
     day = next((answered.check_in_day for answered in replies if answered.check_in_day), None)
     actions = () if day is None else actions_for(day)
     return [OutgoingMessage(text=body, actions=actions)]
 
 
-def _previous(
+async def _previous(
     ctx: Context, user: UserRecord | None, today: date, start: date | None, race: date | None
 ) -> PlanQuestion | None:
     """The runner's last question, read as a plan question if it was one."""
     if user is None:
         return None
-    turns = ctx.storage.recent_turns(user.id, 2)
+    turns = await ctx.storage.recent_turns(user.id, 2)
     last = next((turn.text for turn in reversed(turns) if turn.role == "user"), None)
     if last is None:
         return None

@@ -10,7 +10,7 @@ from bot.plans import render
 
 
 async def export(ctx: Context, words: str) -> list[OutgoingMessage]:
-    _, record = ctx.active()
+    _, record = await ctx.active()
     plan = plan_of(record)
     data = render.to_json(plan).encode()
     return [

@@ -20,16 +20,16 @@ WINDOW = timedelta(minutes=5)
 async def forget(ctx: Context, answer: str) -> list[OutgoingMessage]:
     if answer.lower() not in ("", "confirm", "yes"):
         raise UserFacingError("send /forget, then /forget confirm to delete your data")
-    user = ctx.find_user()
+    user = await ctx.find_user()
     now = ctx.clock()
     if not answer:
         if user is not None:
-            ctx.storage.request_forget(user.id, now + WINDOW)
+            await ctx.storage.request_forget(user.id, now + WINDOW)
         return reply(
             "This deletes your profile, plans, reminders and conversation for good. "
             "Send /forget confirm within 5 minutes to go ahead."
         )
-    if user is None or not ctx.storage.confirm_forget(user.id, now):
+    if user is None or not await ctx.storage.confirm_forget(user.id, now):
         raise UserFacingError("nothing to confirm: send /forget first, then /forget confirm")
     if ctx.files is not None:
         ctx.files.forget_files(ctx.message.platform, ctx.message.user_ref)

@@ -54,20 +54,20 @@ class PlanArgs:
 
 
 async def plan(ctx: Context, args: PlanArgs) -> list[OutgoingMessage]:
-    user = ctx.find_user()
+    user = await ctx.find_user()
     if args.words.lower() == "diff":
-        return plan_diff(ctx, user)
+        return await plan_diff(ctx, user)
     if not args.words and not args.options():
-        record = ctx.active_plan(user)
+        record = await ctx.active_plan(user)
         if record is None:
             raise UserFacingError(
                 "tell me the race and the weeks, e.g. /plan 10k 8weeks or /plan half 12w 4days"
             )
         return reply(render.overview_text(plan_of(record), record.units))
-    parsed, asked = _request(args, ctx.local_date(user), defaults(ctx.profile(user)))
+    parsed, asked = _request(args, ctx.local_date(user), defaults(await ctx.profile(user)))
     built = generate_plan(parsed.request)
-    user = user or ctx.user()
-    ctx.storage.save_plan(user.id, request_dict(parsed.request, parsed.units, asked), built)
+    user = user or await ctx.user()
+    await ctx.storage.save_plan(user.id, request_dict(parsed.request, parsed.units, asked), built)
     return [
         OutgoingMessage(text=render.overview_text(built, parsed.units)),
         *await plan_files(ctx.renderer, built, parsed.units, with_chart=True),

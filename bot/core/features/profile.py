@@ -13,16 +13,16 @@ from bot.core.profile_text import apply_update, describe_profile, parse_profile_
 
 async def profile(ctx: Context, text: str) -> list[OutgoingMessage]:
     if not text:
-        return reply(describe_profile(ctx.profile(ctx.find_user())))
+        return reply(describe_profile(await ctx.profile(await ctx.find_user())))
     fields = parse_profile_update(text)
     if not fields:
         raise UserFacingError(
             "I found nothing to update: try /profile weekly=30 days=4 long=sun or "
             "'/profile I run 30 km a week, 4 days'"
         )
-    user = ctx.user()
-    updated = apply_update(ctx.storage.profile(user.id), fields)
-    ctx.storage.save_profile(user.id, updated)
+    user = await ctx.user()
+    updated = apply_update(await ctx.storage.profile(user.id), fields)
+    await ctx.storage.save_profile(user.id, updated)
     return reply("Saved. " + describe_profile(updated))
 
 

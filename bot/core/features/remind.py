@@ -30,7 +30,7 @@ def parse(words: str) -> RemindArgs:
 
 
 async def remind(ctx: Context, args: RemindArgs) -> list[OutgoingMessage]:
-    user = ctx.find_user()
+    user = await ctx.find_user()
     if not args.time:
         if user is None or not user.reminders_on or user.remind_at is None:
             return reply("Reminders are off. Turn them on with /remind 06:30 Europe/London")
@@ -40,17 +40,17 @@ async def remind(ctx: Context, args: RemindArgs) -> list[OutgoingMessage]:
         )
     if args.time.lower() == "off" and not args.timezone:
         if user is not None:
-            ctx.storage.set_reminder(user.id, None, user.timezone)
+            await ctx.storage.set_reminder(user.id, None, user.timezone)
         return reply("Daily reminders are off. Turn them back on with /remind 06:30")
     at = parse_clock_time(args.time)
     zone = parse_timezone(args.timezone) if args.timezone else ctx.timezone(user)
-    user = user or ctx.user()
-    ctx.storage.set_reminder(user.id, at, zone)
+    user = user or await ctx.user()
+    await ctx.storage.set_reminder(user.id, at, zone)
     text = (
         f"Daily reminder set for {at:%H:%M} ({zone}). You'll get each day's workout then; "
         "/remind off stops it."
     )
-    if ctx.storage.active_plan(user.id) is None:
+    if await ctx.storage.active_plan(user.id) is None:
         text += " Reminders carry your plan's workouts: build one with /plan 10k 8weeks."
     return reply(text)
 

@@ -32,11 +32,11 @@ def plan_of(record: PlanRecord) -> Plan:
     return record.plan  # type: ignore[return-value]
 
 
-def history(storage: Storage, user: UserRecord, plan: Plan) -> list[CheckIn]:
+async def history(storage: Storage, user: UserRecord, plan: Plan) -> list[CheckIn]:
     """The runner's check-ins since the plan started, as the adaptation rules read them."""
     return [
         CheckIn(c.day, c.status, c.distance_km, c.effort)  # type: ignore[arg-type]
-        for c in storage.checkins(user.id, plan_start(plan))
+        for c in await storage.checkins(user.id, plan_start(plan))
     ]
 
 

@@ -17,7 +17,7 @@ from bot.plans.workouts import describe_day
 
 async def today(ctx: Context, words: str) -> list[OutgoingMessage]:
     """Today's workout with its one-tap check-in answers; before and after the plan, a pointer."""
-    user, record = ctx.active()
+    user, record = await ctx.active()
     day_of = ctx.local_date(user)
     plan, units = plan_of(record), record.units
     start = plan_start(plan)
@@ -37,7 +37,7 @@ async def today(ctx: Context, words: str) -> list[OutgoingMessage]:
 
 async def week(ctx: Context, number: str) -> list[OutgoingMessage]:
     """Week ``number`` of the plan, or the week the runner is in (clamped to the plan)."""
-    user, record = ctx.active()
+    user, record = await ctx.active()
     plan = plan_of(record)
     if number:
         if not number.isdigit():

@@ -20,7 +20,7 @@ from simcord import InteractionResult, ResponseMessage
 from bot.adapters.discord_adapter import DiscordAdapter
 from bot.core.coach import Coach
 from bot.core.ports import Asker
-from bot.storage.repositories import SqlStorage
+from bot.storage.async_storage import ExecutorStorage
 from tests.support import Clock
 
 SIMCORD_TOKEN = "simcord.fake.token"  # the token simcord logs our client in with
@@ -34,7 +34,7 @@ class FakeAnswers:
     fixed: str | None = None
 
     async def __call__(self, asker: Asker, text: str) -> str:
-        user = asker.user()
+        user = await asker.user()
         await asyncio.sleep(self.delays.get(text, 0))
         if self.fixed is not None:
             return self.fixed
@@ -52,8 +52,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def coach(storage: SqlStorage, answers: FakeAnswers, clock: Clock) -> Coach:
-    return Coach(storage, answer=answers, clock=clock)
+def coach(coach_storage: ExecutorStorage, answers: FakeAnswers, clock: Clock) -> Coach:
+    return Coach(coach_storage, answer=answers, clock=clock)
 
 
 @pytest.fixture

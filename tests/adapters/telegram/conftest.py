@@ -20,7 +20,7 @@ from bot.app import configure_logging
 from bot.core.coach import Coach
 from bot.core.ports import Asker
 from bot.settings import Settings
-from bot.storage.repositories import SqlStorage
+from bot.storage.async_storage import ExecutorStorage
 from tests.adapters.telegram.fake_bot_api import FakeBotApi
 
 TOKEN = "123456789:AAF-fake-telegram-token-for-tests"
@@ -86,8 +86,8 @@ def answers() -> Answers:
 
 
 @pytest.fixture
-def coach(storage: SqlStorage, answers: Answers) -> Coach:
-    return Coach(storage, answer=answers)
+def coach(coach_storage: ExecutorStorage, answers: Answers) -> Coach:
+    return Coach(coach_storage, answer=answers)
 
 
 @pytest.fixture

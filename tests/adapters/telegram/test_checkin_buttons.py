@@ -11,6 +11,7 @@ from bot.adapters.telegram_adapter import TelegramAdapter
 from bot.core.coach import Coach
 from bot.core.reminders import reminder_messages
 from bot.plans.model import RUN_KINDS
+from bot.storage.async_storage import ExecutorStorage
 from bot.storage.repositories import SqlStorage
 from tests.adapters.telegram.conftest import Answers
 from tests.adapters.telegram.fake_bot_api import FakeBotApi
@@ -25,8 +26,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def coach(storage: SqlStorage, answers: Answers, clock: Clock) -> Coach:
-    return Coach(storage, answer=answers, clock=clock)
+def coach(coach_storage: ExecutorStorage, answers: Answers, clock: Clock) -> Coach:
+    return Coach(coach_storage, answer=answers, clock=clock)
 
 
 async def said(fake: FakeBotApi, count: int) -> list[str]:
