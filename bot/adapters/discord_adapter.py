@@ -7,7 +7,10 @@ rules live here and nowhere else: an interaction is acknowledged (deferred) befo
 starts, because a reply later than 3 seconds is refused, and everything is answered within the
 interaction token's 15 minutes; what the coach says about a runner is ephemeral in a server
 (unless the command is declared public), so nobody else in the channel sees it; and no message
-the bot sends can ping anyone, whatever the model writes.
+the bot sends can ping anyone, whatever the model writes. discord.py waits out rate limits
+itself; a message that still fails for a reason that may pass (a timeout, Discord's 5xx, a
+dropped connection) is sent again after a pause, a few times, and a reply lost for good is
+logged at ERROR with the user's id, never the text.
 
 It runs on the caller's event loop (``start``, never ``Client.run``), beside Telegram and the
 scheduler, and doubles as the Discord ``Sender`` for reminders.
@@ -18,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -45,6 +48,8 @@ ANSWER_DEADLINE = timedelta(minutes=14)
 TOO_SLOW = "Sorry, that took me too long to work out. Please try again in a moment."
 FORGET_CONFIRM_WINDOW = timedelta(minutes=5)  # the core's window for /forget confirm
 NO_PINGS = discord.AllowedMentions.none()
+# Pauses before each new try of a message that failed for a reason that may pass.
+SEND_RETRY_DELAYS_S = (1.0, 3.0, 9.0)
 
 SendFn = Callable[..., Awaitable[Any]]
 
@@ -93,8 +98,15 @@ class DiscordAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, coach: Coach, *, answer_deadline: timedelta = ANSWER_DEADLINE) -> None:
+    def __init__(
+        self,
+        coach: Coach,
+        *,
+        answer_deadline: timedelta = ANSWER_DEADLINE,
+        send_retry_delays_s: Sequence[float] = SEND_RETRY_DELAYS_S,
+    ) -> None:
         self._coach = coach
+        self._send_retry_delays = tuple(send_retry_delays_s)
         self._deadline = answer_deadline.total_seconds()
         self.client = CoachClient(self)
         self._gateway: asyncio.Task[None] | None = None
@@ -171,14 +183,15 @@ class DiscordAdapter:
         await interaction.response.defer(ephemeral=private, thinking=True)
         replies = await self._within_deadline(ask)
         confirm = (lambda: ForgetConfirm(self)) if confirm_forget else None
-        await deliver(_followup(interaction, ephemeral=private), replies, confirm_forget=confirm)
+        send = _followup(interaction, ephemeral=private)
+        await self._reply(interaction.user, send, replies, confirm_forget=confirm)
 
     async def direct_message(self, message: discord.Message) -> None:
         """Free text (or a typed command) in the bot's DMs, with "typing..." while it works."""
         async with message.channel.typing():
             replies = await self._coach.handle(_incoming(message.author, message.content))
         confirm = self._confirm_view(split_command(message.content.strip()))
-        await deliver(message.channel.send, replies, confirm_forget=confirm)
+        await self._reply(message.author, message.channel.send, replies, confirm_forget=confirm)
 
     async def confirm_forget(self, interaction: discord.Interaction) -> None:
         """The confirm button: drop the button (no second click), then send '/forget confirm'."""
@@ -186,7 +199,24 @@ class DiscordAdapter:
         await interaction.response.edit_message(view=None)
         incoming = _incoming(interaction.user, "/forget confirm")
         replies = await self._within_deadline(lambda: self._coach.handle(incoming))
-        await deliver(_followup(interaction, ephemeral=private), replies)
+        await self._reply(interaction.user, _followup(interaction, ephemeral=private), replies)
+
+    async def _reply(
+        self,
+        user: discord.abc.User,
+        send: SendFn,
+        replies: list[OutgoingMessage],
+        *,
+        confirm_forget: Callable[[], discord.ui.View] | None = None,
+    ) -> None:
+        """Deliver the coach's replies; one that cannot be delivered even after the retries is
+        logged with who it was for, so an operator can see a runner went unanswered."""
+        try:
+            await deliver(
+                send, replies, confirm_forget=confirm_forget, retry_delays_s=self._send_retry_delays
+            )
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as err:
+            log.error("a reply to Discord user %s was lost: %s", user.id, _why(err))
 
     async def _within_deadline(
         self, ask: Callable[[], Awaitable[list[OutgoingMessage]]]
@@ -212,7 +242,7 @@ class DiscordAdapter:
         try:
             user_id = int(platform_user_id)
             user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
-            await deliver(user.send, messages)
+            await deliver(user.send, messages, retry_delays_s=self._send_retry_delays)
         except ValueError:
             raise RecipientUnreachable(f"not a Discord user id: {platform_user_id!r}") from None
         except (discord.Forbidden, discord.NotFound) as err:
@@ -238,14 +268,46 @@ async def deliver(
     replies: list[OutgoingMessage],
     *,
     confirm_forget: Callable[[], discord.ui.View] | None = None,
+    retry_delays_s: Sequence[float] = (),
 ) -> None:
     """Each reply as Discord messages: text split under 2000, a file with its caption; the
-    confirm button, when asked for, goes under the last one."""
+    confirm button, when asked for, goes under the last one. A message that fails for a reason
+    that may pass is sent again after each pause in ``retry_delays_s``; only the failed one, so
+    a runner never sees the earlier parts twice."""
     outgoing = [parts for reply in replies for parts in _messages(reply)]
     for index, kwargs in enumerate(outgoing):
         if confirm_forget is not None and index == len(outgoing) - 1:
             kwargs["view"] = confirm_forget()
-        await send(allowed_mentions=NO_PINGS, **kwargs)
+        await _send_retried(send, kwargs, retry_delays_s)
+
+
+async def _send_retried(send: SendFn, kwargs: dict[str, Any], delays: Sequence[float]) -> None:
+    for delay in (*delays, None):
+        attachment = kwargs.get("file")
+        if attachment is not None:
+            attachment.reset()  # a failed try may have read part of it
+        try:
+            await send(allowed_mentions=NO_PINGS, **kwargs)
+            return
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as err:
+            if delay is None or not _may_pass(err):
+                raise
+            log.info("a Discord message failed (%s); trying again in %g s", _why(err), delay)
+            await asyncio.sleep(delay)
+
+
+def _may_pass(error: Exception) -> bool:
+    """A timeout, a dropped connection, Discord's 5xx or a rate limit: worth another try. A 4xx
+    (no permission, unknown channel, an expired interaction) will fail the same way again."""
+    if isinstance(error, discord.HTTPException):
+        return error.status >= 500 or error.status == 429
+    return True
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, discord.HTTPException):
+        return f"{type(error).__name__} (HTTP {error.status})"
+    return type(error).__name__
 
 
 def _messages(reply: OutgoingMessage) -> list[dict[str, Any]]:

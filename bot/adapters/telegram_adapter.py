@@ -2,10 +2,13 @@
 
 It only translates. A text message (a command or a plain-language question) becomes an
 ``IncomingMessage``; the replies go back as messages split at Telegram's 4096-character limit,
-a PNG as a photo and any other file (.ics, .json) as a document. Everything else is PTB's: the
-``AIORateLimiter`` paces requests and retries 429s, and updates are handled concurrently so one
-slow answer never holds up another runner. The application is started with PTB's async API
-(never ``run_polling()``), so it shares the one event loop with Discord and the scheduler.
+a PNG as a photo and any other file (.ics, .json) as a document. PTB's ``AIORateLimiter`` paces
+requests and retries 429s; a send that still fails for a reason that may pass (a timeout,
+Telegram's 5xx, a 429 past the limiter's retries) is tried again after a pause, a few times,
+and a reply lost for good is logged at ERROR with the user's id (never the text). Updates are
+handled concurrently so one slow answer never holds up another runner. The application is
+started with PTB's async API (never ``run_polling()``), so it shares the one event loop with
+Discord and the scheduler.
 
 Start-up fails with one line (``startup_errors``) that says what to fix and never holds the
 token; webhook mode always runs behind a secret (``telegram_webhook``).
@@ -15,9 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -45,6 +49,9 @@ PLATFORM = "telegram"
 # Telegram shows "typing..." for about 5 seconds per chat action.
 TYPING_REFRESH_S = 4.0
 BUTTONS_PER_ROW = 3
+# Pauses before each new try of a send that failed for a reason that may pass; a 429's own
+# retry_after wins when it is longer.
+SEND_RETRY_DELAYS_S = (1.0, 3.0, 9.0)
 UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 log = logging.getLogger(__name__)
@@ -75,8 +82,10 @@ class TelegramAdapter:
         webhook: Webhook | None = None,
         max_retries: int = 3,
         typing_refresh_s: float = TYPING_REFRESH_S,
+        send_retry_delays_s: Sequence[float] = SEND_RETRY_DELAYS_S,
     ) -> None:
         self._coach = coach
+        self._send_retry_delays = tuple(send_retry_delays_s)
         self.webhook = webhook
         self._base_url = base_url
         self._webhook_server: WebhookServer | None = None
@@ -181,7 +190,7 @@ class TelegramAdapter:
         incoming = IncomingMessage(PLATFORM, str(user.id), message.text, user.full_name)
         async with self._typing(message.chat_id):
             replies = await self._coach.handle(incoming)
-        await self._deliver(message.chat_id, replies)
+        await self._reply(message.chat_id, user.id, replies)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query, user = update.callback_query, update.effective_user
@@ -190,7 +199,17 @@ class TelegramAdapter:
         await query.answer()  # stops the button's spinner; the answer comes as a message
         chat_id = update.effective_chat.id if update.effective_chat else user.id
         incoming = IncomingMessage(PLATFORM, str(user.id), query.data, user.full_name)
-        await self._deliver(chat_id, await self._coach.handle(incoming))
+        await self._reply(chat_id, user.id, await self._coach.handle(incoming))
+
+    async def _reply(self, chat_id: int, user_id: int, replies: list[OutgoingMessage]) -> None:
+        """Deliver the coach's replies; one that cannot be delivered even after the retries is
+        logged with who it was for, so an operator can see a runner went unanswered."""
+        try:
+            await self._deliver(chat_id, replies)
+        except Forbidden as err:
+            log.info("a reply was dropped: user %s blocked the bot (%s)", user_id, err)
+        except TelegramError as err:
+            log.error("a reply to Telegram user %s was lost: %s", user_id, err)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
@@ -211,9 +230,9 @@ class TelegramAdapter:
             caption = message.text if fits and message.text else None
             upload = InputFile(message.file.data, filename=message.file.filename)
             if message.file.filename.lower().endswith(".png"):
-                await bot.send_photo(chat_id, upload, caption=caption)
+                await self._retried(bot.send_photo, chat_id, upload, caption=caption)
             else:
-                await bot.send_document(chat_id, upload, caption=caption)
+                await self._retried(bot.send_document, chat_id, upload, caption=caption)
             if not fits:
                 await self._send_text(chat_id, message.text)
 
@@ -222,7 +241,28 @@ class TelegramAdapter:
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             markup = _keyboard(actions) if last and actions else None
-            await self.application.bot.send_message(chat_id, chunk, reply_markup=markup)
+            await self._retried(
+                self.application.bot.send_message, chat_id, chunk, reply_markup=markup
+            )
+
+    async def _retried(self, call: Callable[..., Awaitable[object]], *args: Any, **kw: Any) -> None:
+        """One Bot API call, tried again after each pause in ``send_retry_delays_s`` while it
+        fails for a reason that may pass. A timed-out send may in fact have arrived, so a retry
+        can repeat a message: a runner seeing a line twice beats never seeing it."""
+        for delay in (*self._send_retry_delays, None):
+            try:
+                await call(*args, **kw)
+                return
+            except RetryAfter as err:
+                if delay is None:
+                    raise
+                await asyncio.sleep(max(delay, _seconds(err.retry_after)))
+            except NetworkError as err:
+                # BadRequest is a NetworkError in PTB, but a refused request is refused again.
+                if delay is None or isinstance(err, BadRequest):
+                    raise
+                log.info("a Telegram send failed (%s); trying again in %g s", err, delay)
+                await asyncio.sleep(delay)
 
     @asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:
@@ -242,6 +282,12 @@ class TelegramAdapter:
                 # Only cosmetic: the answer is still coming.
                 log.debug("could not show typing: %s", err)
             await asyncio.sleep(self._typing_refresh_s)
+
+
+def _seconds(retry_after: float | object) -> float:
+    """PTB gives ``retry_after`` as seconds or, in newer versions, as a ``timedelta``."""
+    total = getattr(retry_after, "total_seconds", None)
+    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]
 
 
 def _keyboard(actions: tuple[Action, ...]) -> InlineKeyboardMarkup:

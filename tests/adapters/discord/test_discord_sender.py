@@ -6,8 +6,16 @@ import pytest
 from simcord import Env
 
 from bot.adapters.discord_adapter import DiscordAdapter
+from bot.core.coach import Coach
 from bot.core.errors import RecipientUnreachable, TransientDeliveryError
 from bot.core.messages import OutgoingFile, OutgoingMessage
+
+
+@pytest.fixture
+def adapter(coach: Coach) -> DiscordAdapter:
+    """Two quick retries of a message that may go through next time."""
+    return DiscordAdapter(coach, send_retry_delays_s=(0.01, 0.02))
+
 
 REMINDER = [
     OutgoingMessage(text="Today, Tuesday 24 Nov: easy 6 km"),
@@ -54,12 +62,15 @@ async def test_a_bot_account_or_unknown_id_is_unreachable(
         await adapter.send("telegram:42", REMINDER)
 
 
-async def test_discord_failing_briefly_is_worth_a_retry(
+async def test_discord_failing_briefly_is_retried_and_failing_on_is_worth_a_later_retry(
     simcord_env: Env, adapter: DiscordAdapter
 ) -> None:
     runner = simcord_env.create_user("jo")
-    simcord_env.inject_error("POST", "/channels/*/messages", status=503)
+    simcord_env.inject_error("POST", "/channels/*/messages", status=503, times=2)
+    await adapter.send(str(runner.id), REMINDER)
+    assert len(runner.dm_channel.history()) == 2  # each message once
+    simcord_env.inject_error("POST", "/channels/*/messages", status=503, times=3)
     with pytest.raises(TransientDeliveryError):
         await adapter.send(str(runner.id), REMINDER)
     await adapter.send(str(runner.id), REMINDER)
-    assert len(runner.dm_channel.history()) == 2
+    assert len(runner.dm_channel.history()) == 4
