@@ -280,7 +280,11 @@ async def _serve_platforms(runtime: Runtime) -> None:
             await telegram_bot.start()
             senders.append(telegram_bot)
         if settings.discord_token is not None:
-            discord_bot = DiscordAdapter(runtime.coach)
+            discord_bot = DiscordAdapter(
+                runtime.coach,
+                shard_ids=settings.discord_shard_ids,
+                shard_count=settings.discord_shard_count,
+            )
             stack.push_async_callback(discord_bot.close)
             await discord_bot.start(settings.discord_token.get_secret_value())
             senders.append(discord_bot)

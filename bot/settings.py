@@ -14,12 +14,20 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -87,6 +95,16 @@ class Settings(BaseSettings):
     )
     llm_drafts: Literal["auto", "on", "off"] = Field("auto", description="auto, on or off")
     discord_token: SecretStr | None = Field(None, description="a Discord bot token")
+    # Several workers share one bot by splitting its gateway shards: each worker names its own.
+    discord_shard_count: int | None = Field(
+        None, ge=1, le=10000, description="the bot's total number of gateway shards, 1 to 10000"
+    )
+    # NoDecode: from the environment it is "0,1" (or "[0, 1]"), not only JSON.
+    discord_shard_ids: Annotated[list[int] | None, NoDecode] = Field(
+        None,
+        description="the shards this worker connects, such as 0,1: different numbers from 0 "
+        "to discord_shard_count - 1, with discord_shard_count set",
+    )
     telegram_token: SecretStr | None = Field(
         None, description="a Telegram bot token from @BotFather, such as 123456:ABC-def_456"
     )
@@ -177,6 +195,30 @@ class Settings(BaseSettings):
     def _webhook_secret_charset(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
             raise ValueError("not a valid webhook secret")
+        return value
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _shard_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            numbers = value.strip().removeprefix("[").removesuffix("]")
+            return [part.strip() for part in numbers.split(",")] if numbers.strip() else []
+        return value
+
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _shards_of_the_count(
+        cls, value: list[int] | None, info: ValidationInfo
+    ) -> list[int] | None:
+        """Each gateway shard must have one owner: a shard twice in one worker, or one that does
+        not exist, would connect twice or be refused by Discord at start-up."""
+        if value is None:
+            return None
+        count = info.data.get("discord_shard_count")
+        if count is None or not value or len(set(value)) != len(value):
+            raise ValueError("shard ids need a shard count and no repeats")
+        if not all(0 <= shard < count for shard in value):
+            raise ValueError("shard id outside the shard count")
         return value
 
     @field_validator("default_timezone")

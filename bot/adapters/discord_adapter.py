@@ -66,8 +66,8 @@ def intents() -> discord.Intents:
 class CoachClient(discord.Client):
     """discord.py's client wired to the coach: its tree holds the slash commands."""
 
-    def __init__(self, adapter: DiscordAdapter) -> None:
-        super().__init__(intents=intents(), allowed_mentions=NO_PINGS)
+    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+        super().__init__(intents=intents(), allowed_mentions=NO_PINGS, **options)
         self._adapter = adapter
         self.tree = app_commands.CommandTree(self)
         register_commands(self.tree, adapter.run_command, adapter.relay)
@@ -92,6 +92,17 @@ class CoachClient(discord.Client):
         await self._adapter.direct_message(message)
 
 
+class ShardedCoachClient(CoachClient, discord.AutoShardedClient):
+    """The same client holding only the gateway shards this worker owns (``shard_ids`` of
+    ``shard_count``), so workers sharing one bot each receive their own servers' events; DMs
+    and DM commands arrive on shard 0 alone, so one worker must own it.
+
+    Reminders are not tied to shards: a DM is opened and sent over Discord's REST API, which
+    needs the token and no gateway connection, so any worker sends any runner's reminder. The
+    reminder claim, not the shard, decides which worker that is, and no shard's owner has to be
+    up for its servers' runners to get their reminders."""
+
+
 class DiscordAdapter:
     """Owns the client; ``run_command`` answers slash commands, ``relay`` buttons and /ask,
     ``direct_message`` DMs."""
@@ -103,12 +114,23 @@ class DiscordAdapter:
         coach: Coach,
         *,
         answer_deadline: timedelta = ANSWER_DEADLINE,
+        shard_ids: Sequence[int] | None = None,
+        shard_count: int | None = None,
         send_retry_delays_s: Sequence[float] = SEND_RETRY_DELAYS_S,
     ) -> None:
         self._coach = coach
         self._send_retry_delays = tuple(send_retry_delays_s)
         self._deadline = answer_deadline.total_seconds()
-        self.client = CoachClient(self)
+        # No shard settings: one plain gateway connection, as a single worker needs.
+        self.client = (
+            CoachClient(self)
+            if shard_count is None
+            else ShardedCoachClient(
+                self,
+                shard_ids=None if shard_ids is None else list(shard_ids),
+                shard_count=shard_count,
+            )
+        )
         self._gateway: asyncio.Task[None] | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ class RecordingDiscord:
     calls: list[str]
     platform = "discord"
 
-    def __init__(self, coach: Coach) -> None:
+    def __init__(self, coach: Coach, **shards: object) -> None:
         RecordingDiscord.calls = ["built"]
 
     async def start(self, token: str) -> None:
