@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -107,8 +108,8 @@ def main() -> None:
         )
         questions = load_questions()
         texts = [q.text for q in questions] or QUERIES
-        latency("query embedding", [lambda t=t: embedder.embed([t]) for t in texts])
-        latency("search (embedding + BM25 + fusion)", [lambda t=t: index.search(t) for t in texts])
+        latency("query embedding", [partial(embedder.embed, [t]) for t in texts])
+        latency("search (embedding + BM25 + fusion)", [partial(index.search, t) for t in texts])
         unasked = KnowledgeIndex([dataclasses.replace(e, questions=()) for e in entries], embedder)
         if questions:
             accuracy(index, entries, questions, sweep=args.sweep)

@@ -22,6 +22,7 @@ class PostgresServer:
 
     def __init__(self, admin_url: str = ADMIN_URL) -> None:
         import psycopg  # a runtime dependency, but a stale venv may lack it: the caller skips
+        from psycopg.conninfo import make_conninfo
 
         self._url = make_url(admin_url)
         params = {
@@ -31,10 +32,9 @@ class PostgresServer:
             "password": self._url.password,
             "dbname": self._url.database,
         }
+        given = {key: value for key, value in params.items() if value is not None}
         self._admin = psycopg.connect(
-            autocommit=True,
-            connect_timeout=3,
-            **{key: value for key, value in params.items() if value is not None},
+            make_conninfo("", **given), autocommit=True, connect_timeout=3
         )
 
     def create_database(self, prefix: str = "runcoach_test") -> str:

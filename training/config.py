@@ -133,7 +133,9 @@ def _with_base(raw: dict[str, Any], path: Path, base: str | None) -> dict[str, A
             raise ValueError(f"unknown base {base!r} (known: {', '.join(BASES)})")
         raw.setdefault("run", {}).update(base=chosen.name, name=chosen.report_name)
     found = named(raw.get("run", {}).get("base", RunConfig.base))
-    changes = next((v for k, v in per_base.items() if found is not None and named(k) == found), {})
+    if found is None:
+        return raw
+    changes: dict[str, Any] = next((v for k, v in per_base.items() if named(k) == found), {})
     for section, values in changes.items():
         if not isinstance(values, dict):
             raise ValueError(f"{path}: in [bases.{found.name}], {section} is not a section")

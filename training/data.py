@@ -35,7 +35,14 @@ from bot.evaluation import normalise
 from bot.knowledge.base import Entry, load_entries
 from bot.plans import science
 from bot.plans.generator import generate_plan
-from bot.plans.model import Plan, PlanRequest, PlanRequestError, RecentRace, days_of
+from bot.plans.model import (
+    Plan,
+    PlanRequest,
+    PlanRequestError,
+    RaceName,
+    RecentRace,
+    days_of,
+)
 from bot.plans.workouts import describe_day
 from training.config import Config, DataConfig
 
@@ -54,7 +61,12 @@ QUESTION_TEMPLATES = (
     "I keep reading about {tag}. what's the short version?",
 )
 RACES = (("5k", 5.0), ("10k", 10.0), ("half marathon", 21.0975), ("marathon", 42.195))
-PLAN_RACES = (("5k", "5k"), ("10k", "10k"), ("half", "half marathon"), ("marathon", "marathon"))
+PLAN_RACES: tuple[tuple[RaceName, str], ...] = (
+    ("5k", "5k"),
+    ("10k", "10k"),
+    ("half", "half marathon"),
+    ("marathon", "marathon"),
+)
 EVAL_DIR = Path("tests/eval")  # under the config's root: every question there stays unseen
 # Runners ask about today's run by name; the answer then quotes the plan's line for today.
 TODAY_ASIDES = (
@@ -330,7 +342,7 @@ def calculator_question(rng: random.Random) -> str:
 
 
 def calculator_examples(rng: random.Random, count: int) -> list[Example]:
-    examples = []
+    examples: list[Example] = []
     while len(examples) < count:
         question = calculator_question(rng)
         answer = answer_numeric(question)

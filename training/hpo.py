@@ -27,8 +27,10 @@ def _pruning_callback(trial: Any) -> Any:
     import optuna
     from transformers import TrainerCallback
 
-    class ReportValidation(TrainerCallback):  # type: ignore[misc]
-        def on_evaluate(self, args: Any, state: Any, control: Any, metrics: Any = None, **_: Any):
+    class ReportValidation(TrainerCallback):
+        def on_evaluate(
+            self, args: Any, state: Any, control: Any, metrics: Any = None, **_: Any
+        ) -> None:
             if metrics and "eval_loss" in metrics:
                 trial.report(metrics["eval_loss"], state.global_step)
                 if trial.should_prune():

@@ -7,7 +7,7 @@ and what to do, rather than answering from someone else's numbers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -625,7 +625,7 @@ def _around(all_days: dict[str, Day], *centres: date) -> list[date]:
     ]
 
 
-def _hard_neighbour(kinds: dict[date, str], day: date) -> tuple[date, date] | None:
+def _hard_neighbour(kinds: Mapping[date, str], day: date) -> tuple[date, date] | None:
     for other in (day - timedelta(days=1), day + timedelta(days=1)):
         if kinds.get(other) in HARD_KINDS:
             return (min(day, other), max(day, other))

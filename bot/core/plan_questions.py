@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from bot.core.when import Days, find_days, week_of
+from bot.plans.model import Units
 
 Subject = Literal[
     "workout", "long", "total", "race", "prediction", "paces", "should_run", "move", "overview",
@@ -358,7 +359,7 @@ class PlanQuestion:
     zone: str | None = None
     condition: Condition | None = None
     moved_to: Days | None = None  # for "move": where the workout in ``days`` should go
-    units: Literal["km", "mi"] | None = None  # "... in miles?"
+    units: Units | None = None  # "... in miles?"
     elliptical: bool = False  # "and ...?", "what about ...": leans on the question before
     # Only the plan can answer it ("what am I running tomorrow?"), so without one the coach says
     # so; otherwise ("how fast should my long run be?") the knowledge base answers a runner
@@ -396,7 +397,7 @@ def read(
 def _read(
     t: str, today: date, plan_start: date | None, race_day: date | None
 ) -> PlanQuestion | None:
-    units = "mi" if _UNITS_MI.search(t) else "km" if _UNITS_KM.search(t) else None
+    units: Units | None = "mi" if _UNITS_MI.search(t) else "km" if _UNITS_KM.search(t) else None
     days = find_days(t, today, plan_start, race_day)
     if days is not None and days.relative and not _FOLLOW_UP.search(t):
         days = None  # "intervals the day after my tempo" names no date of its own

@@ -124,7 +124,10 @@ def find_days(
         shift = {"next": 7, "last": -7}.get(match.group(1) or "", 0)
         if not shift and today > saturday + timedelta(days=1):
             shift = 7
-        days = (saturday + timedelta(days=shift), saturday + timedelta(days=shift + 1))
+        days: tuple[date, ...] = (
+            saturday + timedelta(days=shift),
+            saturday + timedelta(days=shift + 1),
+        )
         if not shift and today.weekday() == 6:
             days = (today,)
         label = {7: "next weekend", -7: "last weekend"}.get(shift, "this weekend")

@@ -87,7 +87,8 @@ class Embedder:
             )
         except (ValueError, RuntimeError) as err:
             raise EmbeddingError(f"embedding model {model_path}: cannot load ({err})") from None
-        if self._llama.pooling_type() == 0:  # LLAMA_POOLING_TYPE_NONE: one vector per token
+        # LLAMA_POOLING_TYPE_NONE (0): one vector per token. Typed str, it returns the C enum's int.
+        if self._llama.pooling_type() == 0:  # type: ignore[comparison-overlap]
             self._llama.close()
             raise EmbeddingError(
                 f"embedding model {model_path}: not a sentence encoder (no pooling)"

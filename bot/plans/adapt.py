@@ -302,9 +302,11 @@ def _easy(day: Day, plan: Plan) -> None:
 
 
 def _rest(day: Day) -> None:
-    day.update(kind="rest", distance_km=0.0, pace_s_per_km=None)
+    day["kind"] = "rest"
+    day["distance_km"] = 0.0
+    day["pace_s_per_km"] = None
     day.pop("quality_km", None)
-    day.pop("pace_estimated", None)  # type: ignore[misc]
+    day.pop("pace_estimated", None)
     day["details"] = workouts.guidance("rest")
     day["summary"] = workouts.describe_day(day, "km")
 

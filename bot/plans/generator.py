@@ -374,7 +374,14 @@ def _phases(race: RaceName, weeks: int) -> tuple[Phase, ...]:
     peak = min(4, max(1, int(build_up / 4 + 0.5)))
     build = min(8, max(1, int(build_up * 0.35 + 0.5)))
     base = build_up - peak - build
-    return ("base",) * base + ("build",) * build + ("peak",) * peak + ("taper",) * taper + ("race",)
+    counts: tuple[tuple[Phase, int], ...] = (
+        ("base", base),
+        ("build", build),
+        ("peak", peak),
+        ("taper", taper),
+        ("race", 1),
+    )
+    return tuple(phase for phase, count in counts for _ in range(count))
 
 
 def _simulate(runner: _Runner, phases: tuple[Phase, ...], aggressive: bool) -> list[_Shape] | None:
@@ -745,7 +752,7 @@ def _day(when: date, slot: _Slot, pace: list[float] | None, estimated: bool) -> 
     marked = estimated and pace is not None
     day["details"] = workouts.guidance(kind, strides=strides, estimated=marked)
     if marked:
-        day["pace_estimated"] = True  # type: ignore[typeddict-unknown-key]
+        day["pace_estimated"] = True
     day["summary"] = workouts.describe_day(day, "km")
     return day
 

@@ -102,6 +102,8 @@ class Day(TypedDict):
     pace_s_per_km: NotRequired[list[float] | None]
     details: NotRequired[str]
     quality_km: NotRequired[float | None]
+    # Paces from an estimated VDOT (no race result given): shown with "~" and told so.
+    pace_estimated: NotRequired[bool]
 
 
 class Week(TypedDict):

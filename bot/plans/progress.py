@@ -38,7 +38,8 @@ def adherence(plan: Plan, checkins: Sequence[CheckIn], today: date) -> list[Week
         if not days:
             break
         runs = [d for d in days if d["kind"] in RUN_KINDS]
-        done_km = done = missed = 0
+        done_km = 0.0
+        done = missed = 0
         for day in days:
             check = said.get(day["date"])
             if check is None:
@@ -74,8 +75,8 @@ def progress_text(rows: Sequence[WeekAdherence], units: Units) -> str:
             f"Week {row.number}: {done} of {planned}, {row.done_runs}/{row.planned_runs} runs"
             + (f", {row.missed_runs} missed" if row.missed_runs else "")
         )
-    planned = sum(r.planned_km for r in rows)
-    share = sum(r.done_km for r in rows) / planned if planned else 0.0
+    planned_km = sum(r.planned_km for r in rows)
+    share = sum(r.done_km for r in rows) / planned_km if planned_km else 0.0
     lines.append(f"Overall: {share:.0%} of the planned distance.")
     return "\n".join(lines)
 

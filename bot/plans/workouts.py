@@ -9,13 +9,14 @@ function of (kind, quality_km), and the generator only ever picks quality distan
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 from bot.plans import science
 from bot.plans.model import QUALITY_KINDS, RACE_DISTANCE_KM, RACE_LABEL, Day, Units
 
 
-class Reps(NamedTuple):
+@dataclass(frozen=True)
+class Reps:
     count: int
     metres: int
     recovery: str

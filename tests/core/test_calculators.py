@@ -141,7 +141,9 @@ def test_training_paces_from_a_result() -> None:
 
 def test_tempo_pace_for_vdot_50_brackets_the_table() -> None:
     reply = answer("with a vdot of 50 what's my tempo pace")
-    low, high = re.search(r"tempo\) pace is (\d:\d{2})-(\d:\d{2})/km", reply).groups()
+    found = re.search(r"tempo\) pace is (\d:\d{2})-(\d:\d{2})/km", reply)
+    assert found is not None, reply
+    low, high = found.groups()
     assert seconds(low) <= seconds("4:15") <= seconds(high)  # Table 5.2: T pace 4:15/km
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import date, time
+from functools import partial
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from bot.core.parsing import InputError
 # Every Unicode category (surrogates excepted: a str from a chat platform never holds them),
 # with digits, signs and separators mixed in so some draws come close to valid input.
 CHARACTERS = st.one_of(
-    st.characters(exclude_categories=("Cs",)),
+    st.characters(codec="utf-8"),
     st.sampled_from("0123456789:.,-+eE/kmi ²³０٣"),
 )
 # Drawn sizes cluster near zero, so pasted pages (up to 5,000 characters) get their own share.
@@ -134,7 +135,7 @@ def test_dates_in_range_and_out() -> None:
         lambda: parsing.parse_iso_date("0001-01-01", earliest=earliest, latest=latest)
     )
     for text in ("2026-02-30", "2026-6-1", "20260601", "2026-W23-1", "tomorrow"):
-        assert "YYYY-MM-DD" in refusal(lambda text=text: parsing.parse_iso_date(text))
+        assert "YYYY-MM-DD" in refusal(partial(parsing.parse_iso_date, text))
 
 
 def test_a_refusal_quotes_thirty_characters_at_most() -> None:

@@ -44,8 +44,8 @@ class RecordingSender:
         return [(text, when) for ref, text, when in self.sent if ref == user]
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, s: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, s, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ PARIS = ZoneInfo("Europe/Paris")
 GRACE = timedelta(hours=3)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, s: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, s, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

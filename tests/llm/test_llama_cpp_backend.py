@@ -29,11 +29,11 @@ async def collect(backend: LlamaCppBackend, question: str, user: str, max_tokens
 
 
 @pytest.fixture
-async def tiny(tiny_gguf: Path) -> LlamaCppBackend:
+async def tiny(tiny_gguf: Path) -> AsyncIterator[LlamaCppBackend]:
     backend = await LlamaCppBackend.load(
         tiny_gguf, context_tokens=512, threads=1, timeout_s=20, system_prompt=SYSTEM
     )
-    yield backend  # type: ignore[misc]
+    yield backend
     await backend.close()
 
 

@@ -2,11 +2,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
 from llama_cpp import Llama
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+from llama_cpp.llama_types import (
+    ChatCompletionRequestMessage,
+    CreateChatCompletionResponse,
+    CreateChatCompletionStreamResponse,
+    CreateCompletionResponse,
+)
 
 from tests.llm.tiny_gguf import (
     TinyLlamaConfig,
@@ -15,7 +22,7 @@ from tests.llm.tiny_gguf import (
     write_tiny_llama_gguf,
 )
 
-MESSAGES = [
+MESSAGES: list[ChatCompletionRequestMessage] = [
     {"role": "system", "content": "You are a running coach."},
     {"role": "user", "content": "Ran 10 km @ 5:30/km — légs heavy 🏃. Tempo or easy tomorrow?"},
     {"role": "assistant", "content": "Easy: 40'-45' at RPE 3/10, HR < 150 bpm."},
@@ -37,7 +44,7 @@ def bundled_vocab() -> Iterator[Llama]:
     llm.close()
 
 
-def render(llm: Llama, messages: list[dict[str, str]]) -> str:
+def render(llm: Llama, messages: list[ChatCompletionRequestMessage]) -> str:
     """The prompt create_chat_completion builds from the model's own template."""
     formatter = Jinja2ChatFormatter(
         template=llm.metadata["tokenizer.chat_template"],
@@ -78,13 +85,20 @@ def test_chat_prompt_tokenizes_exactly_as_with_the_bundled_model(
 
 def test_chat_completion_uses_the_template(tiny: Llama, bundled_vocab: Llama) -> None:
     expected = bundled_vocab.tokenize(render(bundled_vocab, MESSAGES).encode(), special=True)
-    response = tiny.create_chat_completion(MESSAGES, max_tokens=1, temperature=0.0)
+    # llama-cpp-python types the result as streamed or not, whatever ``stream`` says.
+    response = cast(
+        CreateChatCompletionResponse,
+        tiny.create_chat_completion(MESSAGES, max_tokens=1, temperature=0.0),
+    )
     assert response["usage"]["prompt_tokens"] == len(expected)
 
 
 def test_sampling_with_the_same_seed_generates_the_same_text(tiny: Llama) -> None:
     def sample(seed: int) -> str:
-        result = tiny.create_completion("Plan my week:", max_tokens=12, temperature=1.0, seed=seed)
+        result = cast(
+            CreateCompletionResponse,
+            tiny.create_completion("Plan my week:", max_tokens=12, temperature=1.0, seed=seed),
+        )
         assert result["usage"]["completion_tokens"] == 12
         return result["choices"][0]["text"]
 
@@ -95,11 +109,12 @@ def test_sampling_with_the_same_seed_generates_the_same_text(tiny: Llama) -> Non
 
 
 def test_streamed_chat_completion_yields_role_then_content_chunks(tiny: Llama) -> None:
-    chunks = list(
-        tiny.create_chat_completion(MESSAGES, max_tokens=6, temperature=1.0, seed=3, stream=True)
+    streamed = tiny.create_chat_completion(
+        MESSAGES, max_tokens=6, temperature=1.0, seed=3, stream=True
     )
+    chunks = list(cast(Iterator[CreateChatCompletionStreamResponse], streamed))
     deltas = [chunk["choices"][0]["delta"] for chunk in chunks]
-    assert deltas[0] == {"role": "assistant"}
+    assert dict(deltas[0]) == {"role": "assistant"}
     assert len([d for d in deltas if d.get("content")]) >= 2
     assert chunks[-1]["choices"][0]["finish_reason"] in {"length", "stop"}
 

@@ -385,6 +385,8 @@ def rule_paces(plan: Plan, req: PlanRequest) -> list[str]:
     found = []
     if set(zones) != set(science.ZONES):
         return [f"pace zones {sorted(zones)}"]
+    if vdot is None:
+        return ["no VDOT: the paces come from nowhere"]
     science_paces = science.training_paces(vdot)
     exact = {
         "threshold": science.pace_at_fraction(vdot, science.THRESHOLD_FRACTION),
@@ -402,11 +404,11 @@ def rule_paces(plan: Plan, req: PlanRequest) -> list[str]:
         pace = day.get("pace_s_per_km")
         if not pace or day["kind"] == "race":
             continue
-        zone = ZONE_OF_KIND.get(day["kind"])
-        if zone:
+        day_zone = ZONE_OF_KIND.get(day["kind"])
+        if day_zone:
             middle = sum(pace) / 2
-            if abs(middle - exact[zone]) > 0.03 * exact[zone]:
-                found.append(f"{day['date']}: {day['kind']} pace {pace} off {zone}")
+            if abs(middle - exact[day_zone]) > 0.03 * exact[day_zone]:
+                found.append(f"{day['date']}: {day['kind']} pace {pace} off {day_zone}")
         elif day["kind"] in ("easy", "long", "recovery") and (
             pace[0] < easy[0] or pace[1] > easy[1]
         ):

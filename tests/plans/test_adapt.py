@@ -12,14 +12,14 @@ from hypothesis import strategies as st
 
 from bot.plans.adapt import STATUSES, CheckIn, adapt
 from bot.plans.generator import generate_plan
-from bot.plans.model import QUALITY_KINDS, RUN_KINDS, Plan, PlanRequest
+from bot.plans.model import QUALITY_KINDS, RUN_KINDS, Day, Plan, PlanRequest
 from tests.plans import rules
 from tests.plans.test_generator_properties import START, follow_advice, requests
 
 ADAPTED = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 
 
-def days_of(plan: Plan) -> list[dict]:
+def days_of(plan: Plan) -> list[Day]:
     return [day for week in plan["weeks"] for day in week["days"]]
 
 
@@ -128,6 +128,7 @@ def test_one_skip_carries_on_and_two_give_an_easy_bridge_week() -> None:
     three = [CheckIn(day, "skipped") for day in runs[:3]]
     result = adapt(plan, req, three, three[-1], runs[2])
     assert result.rule == "bridge" and "bridge week" in result.reason
+    assert result.plan is not None and result.resume_on is not None
     bridge = remainder(result.plan, result.resume_on)["weeks"][0]
     assert bridge["total_km"] < plan["weeks"][2]["total_km"]
     assert not rules.quality_days(bridge)
@@ -141,8 +142,9 @@ def test_too_hard_twice_eases_paces_by_one_vdot_step() -> None:
     assert adapt(plan, req, first, first[-1], runs[0]).rule == "carry_on"
     both = [*first, CheckIn(runs[1], "hard")]
     result = adapt(plan, req, both, both[-1], runs[1])
-    assert result.rule == "too_hard"
-    assert result.plan["athlete"]["vdot"] == round(plan["athlete"]["vdot"] - 1, 1)
+    assert result.rule == "too_hard" and result.plan is not None
+    eased, before = result.plan["athlete"]["vdot"], plan["athlete"]["vdot"]
+    assert before is not None and eased == round(before - 1, 1)
     assert result.plan["paces_s_per_km"]["threshold"][0] > plan["paces_s_per_km"]["threshold"][0]
 
 
@@ -163,4 +165,4 @@ def test_a_race_out_of_reach_is_said_with_options() -> None:
     result = adapt(plan, req, history, history[0], today)
     assert result.rule == "sick"
     assert result.options and "no longer safely reachable" in result.options
-    assert result.plan["race"]["date"] == plan["race"]["date"]
+    assert result.plan is not None and result.plan["race"]["date"] == plan["race"]["date"]

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -78,13 +79,13 @@ def follow_advice(req: PlanRequest, hops: int = 4) -> tuple[PlanRequest, Plan | 
                 assert any(words in message for words in DEAD_ENDS), message
                 return req, None
             field, value = change
-            typed = {
+            parsers: dict[str, Callable[[str], Any]] = {
                 "weeks": int,
                 "days_per_week": int,
                 "weekly_km": float,
                 "start": date.fromisoformat,
-            }[field](value)
-            req = replace(req, **{field: typed})
+            }
+            req = replace(req, **{field: parsers[field](value)})
     raise AssertionError(f"advice went round in circles for {req}")
 
 
@@ -380,7 +381,9 @@ def break_total(plan: Plan) -> None:
 def break_runs(plan: Plan) -> None:
     w, d = first_day(plan, "easy")
     day = plan["weeks"][w]["days"][d]
-    day.update(kind="rest", distance_km=0.0, pace_s_per_km=None)
+    day["kind"] = "rest"
+    day["distance_km"] = 0.0
+    day["pace_s_per_km"] = None
 
 
 def break_schema(plan: Plan) -> None:

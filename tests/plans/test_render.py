@@ -11,12 +11,14 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from functools import cache
+from typing import cast
 
 import jsonschema
 import matplotlib.image
+import numpy as np
 import pytest
 from icalendar import Calendar
 
@@ -25,6 +27,7 @@ from bot.plans.generator import generate_plan
 from bot.plans.model import (
     RACE_DISTANCE_KM,
     Day,
+    DayKind,
     Phase,
     Plan,
     PlanRequest,
@@ -41,7 +44,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RUN_DAYS = {2: (2, 6), 3: (1, 3, 6), 4: (1, 3, 4, 6), 5: (0, 1, 3, 4, 6), 6: (0, 1, 2, 3, 4, 6)}
 
 
-def _day(when: date, kind: str, km: float, paces: dict[str, list[float]]) -> Day:
+def _day(when: date, kind: DayKind, km: float, paces: dict[str, list[float]]) -> Day:
     zone = {"interval": "interval", "tempo": "threshold", "marathon_pace": "marathon"}
     day: Day = {"date": when.isoformat(), "kind": kind, "distance_km": round(km, 1), "summary": ""}
     if kind != "rest":
@@ -62,7 +65,7 @@ def _phase(number: int, weeks: int) -> Phase:
 def _week(number: int, weeks: int, runs: int, km: float, start: date, race: RaceName) -> Week:
     paces = {zone: list(pace) for zone, pace in training_paces(48.0).items()}
     run_days = range(7) if runs == 7 else RUN_DAYS[runs]
-    quality = iter(("interval", "tempo", "marathon_pace"))
+    quality: Iterator[DayKind] = iter(("interval", "tempo", "marathon_pace"))
     days = []
     for offset in range(7):
         when = start + timedelta(days=offset)
@@ -161,8 +164,8 @@ def test_json_round_trips_and_follows_the_schema(name: str) -> None:
 
 
 def test_json_is_canonical_whatever_the_key_order() -> None:
-    reordered = json.loads(json.dumps(SHORT, sort_keys=True))
-    reordered = dict(reversed(list(reordered.items())))
+    reordered: Plan = json.loads(json.dumps(SHORT, sort_keys=True))
+    reordered = cast(Plan, dict(reversed(list(reordered.items()))))
     assert render.to_json(reordered) == render.to_json(SHORT)
 
 
@@ -244,7 +247,7 @@ def test_overview_has_a_line_per_week_with_volume_long_run_and_sessions() -> Non
 def test_longest_plan_overview_compresses_but_keeps_every_week() -> None:
     text = render.overview_text(LONGEST)
     assert len(text) <= render.MESSAGE_LIMIT
-    weeks = set()
+    weeks: set[int] = set()
     for span in re.findall(r"^W(\d+)(?:-(\d+))?", text, flags=re.M):
         first = int(span[0])
         weeks.update(range(first, int(span[1] or first) + 1))
@@ -347,7 +350,7 @@ def distances(text: str, unit: str) -> list[float]:
 
 
 def paces(text: str, unit: str) -> list[float]:
-    values = []
+    values: list[float] = []
     for m1, s1, m2, s2, found_unit in PACE.findall(text):
         assert found_unit == unit
         values.append(int(m1) * 60 + int(s1))
@@ -525,7 +528,7 @@ def test_chart_quality_line_sums_quality_km() -> None:
     (axes,) = render.volume_figure(SHORT).axes
     quality = next(line for line in axes.get_lines() if line.get_label() == "at quality pace")
     expected = [sum(d.get("quality_km") or 0 for d in week["days"]) for week in SHORT["weeks"]]
-    assert list(quality.get_ydata()) == pytest.approx(expected)
+    assert np.asarray(quality.get_ydata()).tolist() == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("units", ["km", "mi"])

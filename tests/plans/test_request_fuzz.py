@@ -24,7 +24,7 @@ TODAY = date(2026, 11, 24)
 LONGEST_REFUSAL = 200  # the fixed wording plus at most 30 quoted characters, twice at worst
 
 CHARACTERS = st.one_of(
-    st.characters(exclude_categories=("Cs",)),
+    st.characters(codec="utf-8"),  # every character a str from a chat can hold: no surrogates
     st.sampled_from("0123456789:.,-+=eE/kmiw ²³０٣"),
 )
 JUNK = st.text(CHARACTERS, max_size=30)

@@ -78,10 +78,10 @@ def test_a_day_reads_the_same_in_km_and_miles(the_day: Day, km_text: str, mi_tex
 
 def test_estimated_paces_are_marked_and_effort_leads() -> None:
     easy = day("easy", 8.0, pace=[380, 455])
-    easy["pace_estimated"] = True  # type: ignore[typeddict-unknown-key]
+    easy["pace_estimated"] = True
     assert describe_day(easy, "km") == "Easy 8 km at ~6:20-7:35/km, conversational"
     race = day("race", 21.1, pace=[330, 330])
-    race["pace_estimated"] = True  # type: ignore[typeddict-unknown-key]
+    race["pace_estimated"] = True
     assert (
         describe_day(race, "km")
         == "Race day: half marathon, start at ~5:30/km (est.) and run by feel"

@@ -42,7 +42,7 @@ def kill_after(child: subprocess.Popen[str], acks_wanted: int) -> list[str]:
     """Read acks until ``acks_wanted``, SIGKILL the child mid-stream, return every ack it
     managed to print (the pipe may still hold some printed just before the kill)."""
     assert child.stdout is not None
-    acks = []
+    acks: list[str] = []
     while len(acks) < acks_wanted:
         line = child.stdout.readline()
         assert line, f"writer died early: {child.stderr.read() if child.stderr else ''}"

@@ -183,7 +183,7 @@ async def test_an_answer_slower_than_the_token_becomes_an_apology_in_time(
 async def test_personal_replies_are_ephemeral_in_a_server_and_normal_in_dms(
     simcord_env: Env, alice: simcord.MemberActor, channel: simcord.ChannelHandle
 ) -> None:
-    for name, options in [
+    slashes: list[tuple[str, dict[str, str | int]]] = [
         ("plan", {"distance": "5k", "weeks": 6}),
         ("today", {}),
         ("week", {"number": 2}),
@@ -191,7 +191,8 @@ async def test_personal_replies_are_ephemeral_in_a_server_and_normal_in_dms(
         ("remind", {"time": "06:30", "timezone": "Europe/Paris"}),
         ("export", {}),
         ("ask", {"question": "am I ready?"}),
-    ]:
+    ]
+    for name, options in slashes:
         result = await alice.slash(channel, name, **options)
         assert result.ephemeral, name
         assert said(result) and all(message.ephemeral for message in said(result)), name
@@ -241,7 +242,9 @@ async def test_nothing_the_bot_sends_can_ping_anyone(
     await alice.slash(channel, "ask", question="ping?")
     await alice.send_dm("ping?")
     sent = [
-        r for r in simcord_env.http_requests if isinstance(r.json, dict) and "content" in r.json
+        r.json
+        for r in simcord_env.http_requests
+        if isinstance(r.json, dict) and "content" in r.json
     ]
     assert len(sent) == 2
-    assert all(r.json.get("allowed_mentions") == {"parse": []} for r in sent)
+    assert all(json.get("allowed_mentions") == {"parse": []} for json in sent)

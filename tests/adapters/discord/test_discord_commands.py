@@ -35,7 +35,7 @@ OPTION_TYPES = {
 def synced(env: Env) -> dict[str, dict[str, Any]]:
     """The commands the bot published at log-in (its last bulk overwrite), by name."""
     puts = [r for r in env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
-    assert puts, "the bot never synced its commands"
+    assert puts and puts[-1].json is not None, "the bot never synced its commands"
     return {command["name"]: command for command in puts[-1].json}
 
 
