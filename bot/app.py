@@ -165,6 +165,8 @@ async def load_model(settings: Settings) -> ChatModel:
             model=settings.llm_model,
             api_key=key.get_secret_value() if key else None,
             timeout_s=settings.llm_timeout_s,
+            busy_wait_s=settings.llm_busy_wait_s,
+            queue_max=settings.llm_queue_max,
         )
     return await LlamaCppBackend.load(
         settings.model_path,

@@ -5,8 +5,13 @@ never trips a per-read timeout, yet the runner is still waiting. Only the awaits
 run under that deadline, never the ``yield``, so the time a caller spends on each piece is
 counted but a deadline can never cancel the caller's own code. Every failure becomes a
 ``ModelError`` whose one-line message names the server and never the API key, so it can be
-logged and shown as it is. A server that says it is overloaded (HTTP 429 or 503) is
-``ModelBusy``: the runner is answered from the notes at once, not after a retry.
+logged and shown as it is.
+
+A busy server is ``ModelBusy``, so the runner is answered from the notes at once: one that says
+so (HTTP 429 or 503), one that does not start answering (send its response headers) within
+``busy_wait_s`` (llama-cpp-python's server sends them when it takes the request up), and a
+question that would wait behind ``queue_max`` others of this worker's that the server has not
+started yet.
 """
 
 from __future__ import annotations
@@ -37,23 +42,32 @@ class OpenAIBackend:
         model: str,
         api_key: str | None = None,
         timeout_s: float,
+        busy_wait_s: float | None = None,
+        queue_max: int | None = None,
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self._server = base_url.rstrip("/")
         self._model = model
         self._api_key = api_key
         self._timeout_s = timeout_s
+        self._busy_wait_s = busy_wait_s
+        self._queue_max = queue_max
+        self._starting = 0  # requests sent that the server has not started answering
         self._owns_client = client is None
         self._client = client or httpx.AsyncClient()
 
     async def stream(
         self, messages: Sequence[ChatMessage], *, user: str, max_tokens: int
     ) -> AsyncIterator[str]:
-        deadline = asyncio.get_running_loop().time() + self._timeout_s
+        if self._queue_max is not None and self._starting >= self._queue_max:
+            raise ModelBusy(
+                f"{self._starting} questions already wait for LLM server {self._server} "
+                "(RUNCOACH_LLM_QUEUE_MAX)"
+            )
+        now = asyncio.get_running_loop().time()
+        deadline = now + self._timeout_s
         request = self._request(messages, user=user, max_tokens=max_tokens)
-        with self._translated():
-            async with asyncio.timeout_at(deadline):
-                response = await self._client.send(request, stream=True)
+        response = await self._started(request, now, deadline)
         try:
             with self._translated():
                 async with asyncio.timeout_at(deadline):
@@ -73,6 +87,26 @@ class OpenAIBackend:
                     yield piece
         finally:
             await response.aclose()
+
+    async def _started(self, request: httpx.Request, now: float, deadline: float) -> httpx.Response:
+        """The response once the server takes the request up; ``ModelBusy`` if it does not
+        within ``busy_wait_s``."""
+        bound = deadline if self._busy_wait_s is None else min(deadline, now + self._busy_wait_s)
+        self._starting += 1
+        try:
+            with self._translated():
+                try:
+                    async with asyncio.timeout_at(bound):
+                        return await self._client.send(request, stream=True)
+                except TimeoutError:
+                    if bound < deadline:
+                        raise ModelBusy(
+                            f"LLM server {self._server} did not start within "
+                            f"{self._busy_wait_s:g} s (RUNCOACH_LLM_BUSY_WAIT_S)"
+                        ) from None
+                    raise
+        finally:
+            self._starting -= 1
 
     async def close(self) -> None:
         if self._owns_client:

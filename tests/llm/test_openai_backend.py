@@ -102,6 +102,35 @@ async def test_a_stalled_server_times_out_at_the_deadline(server: OpenAIServer) 
     await backend.close()
 
 
+async def test_a_server_that_does_not_take_the_question_up_soon_is_busy(
+    server: OpenAIServer,
+) -> None:
+    server.stall_s = 10  # a queue of other workers' questions ahead of this one
+    backend = OpenAIBackend(server.url, model="m", timeout_s=5, busy_wait_s=0.3)
+    started = time.monotonic()
+    with pytest.raises(ModelBusy, match="RUNCOACH_LLM_BUSY_WAIT_S"):
+        await collect(backend)
+    assert 0.25 < time.monotonic() - started < 1.5  # the busy bound, not the 5 s timeout
+    await backend.close()
+
+
+async def test_a_question_behind_this_workers_waiting_ones_is_busy_at_once(
+    server: OpenAIServer,
+) -> None:
+    server.stall_s = 10
+    backend = OpenAIBackend(server.url, model="m", timeout_s=5, busy_wait_s=2, queue_max=1)
+    waiting = asyncio.create_task(collect(backend, user="console:first"))
+    await asyncio.sleep(0.1)
+    started = time.monotonic()
+    with pytest.raises(ModelBusy, match="RUNCOACH_LLM_QUEUE_MAX"):
+        await collect(backend, user="console:second")
+    assert time.monotonic() - started < 0.1
+    assert len(server.requests) == 1  # the second never reached the server
+    waiting.cancel()
+    await asyncio.gather(waiting, return_exceptions=True)
+    await backend.close()
+
+
 async def test_the_deadline_covers_the_whole_answer_not_each_read(server: OpenAIServer):
     # Every chunk comes well within the deadline, but the whole answer would take about 2 s.
     server.piece_delay_s = 0.1
