@@ -12,12 +12,13 @@ fine and talks nonsense.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import gguf
 import numpy as np
 
-from training.gguf_file import read_metadata, scalar
+from training.gguf_file import MetadataValue, read_metadata, scalar
 
 # Written by GGUFWriter itself, or describing the weights rather than the model.
 _NOT_COPIED = {
@@ -36,6 +37,34 @@ QUANTS = {
 }
 
 
+@dataclass(frozen=True)
+class Arch:
+    """What export needs to know of one GGUF architecture: gguf's HF -> GGUF tensor-name map,
+    and whether Q/K rows go back into llama.cpp's interleaved rotary layout (llama's do; an
+    arch whose converter leaves them as they are does not)."""
+
+    model_arch: gguf.MODEL_ARCH
+    permutes_qk: bool
+    # Added to every RMSNorm weight: Gemma's HF norms scale by (1 + w), GGUF stores 1 + w.
+    norm_shift: float = 0.0
+
+
+# By the base GGUF's general.architecture; a second base adds its entry here. Gemma 3 as in
+# llama.cpp's convert_hf_to_gguf.py: NEOX rotary (no Q/K permutation), norms stored +1.
+ARCHS: dict[str, Arch] = {
+    "llama": Arch(gguf.MODEL_ARCH.LLAMA, permutes_qk=True),
+    "gemma3": Arch(gguf.MODEL_ARCH.GEMMA3, permutes_qk=False, norm_shift=1.0),
+}
+
+
+def arch_of(meta: Mapping[str, MetadataValue], base_gguf: Path) -> tuple[str, Arch]:
+    name = scalar(meta, "general.architecture")  # type: ignore[arg-type]
+    if name not in ARCHS:
+        known = ", ".join(sorted(ARCHS))
+        raise ValueError(f"{base_gguf}: cannot export a {name} model (known: {known})")
+    return name, ARCHS[name]
+
+
 def permute_rotary(weights: np.ndarray, n_head: int) -> np.ndarray:
     """HF's rotate-half Q/K rows into llama.cpp's interleaved pairs (one head group at a time)."""
     rows = weights.shape[0]
@@ -46,27 +75,61 @@ def permute_rotary(weights: np.ndarray, n_head: int) -> np.ndarray:
     )
 
 
+@dataclass(frozen=True)
+class Layout:
+    """The base's tensor naming and rotary layout, read from its GGUF header."""
+
+    arch_name: str
+    arch: Arch
+    n_blocks: int
+    n_head: int
+    n_head_kv: int
+
+    @classmethod
+    def of(cls, meta: Mapping[str, MetadataValue], base_gguf: Path) -> Layout:
+        name, arch = arch_of(meta, base_gguf)
+        return cls(
+            name,
+            arch,
+            n_blocks=scalar(meta, f"{name}.block_count"),  # type: ignore[arg-type]
+            n_head=scalar(meta, f"{name}.attention.head_count"),  # type: ignore[arg-type]
+            n_head_kv=scalar(meta, f"{name}.attention.head_count_kv"),  # type: ignore[arg-type]
+        )
+
+    def gguf_name(self, hf_name: str) -> str:
+        names = gguf.get_tensor_name_map(self.arch.model_arch, self.n_blocks)
+        name = names.get_name(hf_name, try_suffixes=(".weight", ".bias"))
+        if name is None:
+            raise ValueError(f"no GGUF name for {hf_name}: not a {self.arch_name} weight")
+        return name
+
+    def to_gguf_rows(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """``rows`` (the output dimension first) in llama.cpp's layout for tensor ``name``."""
+        if not self.arch.permutes_qk:
+            return rows
+        if name.endswith("attn_q.weight"):
+            return permute_rotary(rows, self.n_head)
+        if name.endswith("attn_k.weight"):
+            return permute_rotary(rows, self.n_head_kv)
+        return rows
+
+
 def gguf_tensors(
-    state: Mapping[str, np.ndarray], *, n_blocks: int, n_head: int, n_head_kv: int
+    state: Mapping[str, np.ndarray], layout: Layout
 ) -> Iterator[tuple[str, np.ndarray]]:
-    """(GGUF name, f32 array) for each HF llama weight; a tied lm_head is left out, as in the
-    base (llama.cpp then reuses token_embd)."""
-    names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.LLAMA, n_blocks)
+    """(GGUF name, f32 array) for each HF weight; a tied lm_head is left out, as in the base
+    (llama.cpp then reuses token_embd)."""
     tied = "lm_head.weight" in state and np.array_equal(
         state["lm_head.weight"], state["model.embed_tokens.weight"]
     )
     for hf_name, array in state.items():
         if hf_name == "lm_head.weight" and tied:
             continue
-        name = names.get_name(hf_name, try_suffixes=(".weight", ".bias"))
-        if name is None:
-            raise ValueError(f"no GGUF name for {hf_name}: not a llama weight")
+        name = layout.gguf_name(hf_name)
         data = np.asarray(array, dtype=np.float32)
-        if name.endswith("attn_q.weight"):
-            data = permute_rotary(data, n_head)
-        elif name.endswith("attn_k.weight"):
-            data = permute_rotary(data, n_head_kv)
-        yield name, data
+        if layout.arch.norm_shift and hf_name.endswith("norm.weight"):
+            data = data + layout.arch.norm_shift
+        yield name, layout.to_gguf_rows(name, data)
 
 
 def _tensor_type(name: str, data: np.ndarray, quant: str) -> gguf.GGMLQuantizationType:
@@ -95,23 +158,15 @@ def write_gguf(
     if quant not in QUANTS:
         raise ValueError(f"quant must be one of {', '.join(QUANTS)}, not {quant!r}")
     meta = read_metadata(base_gguf)
-    arch = scalar(meta, "general.architecture")
-    if arch != "llama":
-        raise ValueError(f"{base_gguf}: only llama-architecture models export, not {arch}")
+    layout = Layout.of(meta, base_gguf)
     out.parent.mkdir(parents=True, exist_ok=True)
-    writer = gguf.GGUFWriter(out, arch)
+    writer = gguf.GGUFWriter(out, layout.arch_name)
     for key, value in meta.items():
         if key not in _NOT_COPIED:
             writer.add_key_value(key, value.value, value.type, sub_type=value.sub_type)
     writer.add_file_type(QUANTS[quant][1])
     writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
-    tensors = gguf_tensors(
-        state,
-        n_blocks=scalar(meta, "llama.block_count"),
-        n_head=scalar(meta, "llama.attention.head_count"),
-        n_head_kv=scalar(meta, "llama.attention.head_count_kv"),
-    )
-    for name, data in tensors:
+    for name, data in gguf_tensors(state, layout):
         qtype = _tensor_type(name, data, quant)
         if qtype == gguf.GGMLQuantizationType.F32:
             writer.add_tensor(name, data)
