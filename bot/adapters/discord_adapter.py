@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -82,7 +82,8 @@ class CoachClient(discord.Client):
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A check-in button: its custom_id is the core command it stands for."""
-        custom_id = (interaction.data or {}).get("custom_id", "")
+        data: Mapping[str, object] = interaction.data or {}
+        custom_id = str(data.get("custom_id", ""))
         if interaction.type is discord.InteractionType.component and custom_id.startswith("/"):
             await self._adapter.relay(interaction, custom_id)
 

@@ -226,7 +226,7 @@ class LlamaCppBackend:
             for chunk in chunks:
                 if job.cancelled or time.monotonic() >= job.deadline:
                     break
-                text = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]
+                text = chunk["choices"][0]["delta"].get("content")  # type: ignore[index,union-attr]
                 if text:
                     job.emit(text)
         except ModelUnavailable as err:

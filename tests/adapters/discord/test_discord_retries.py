@@ -21,7 +21,7 @@ def adapter(coach: Coach) -> DiscordAdapter:
     return DiscordAdapter(coach, send_retry_delays_s=DELAYS)
 
 
-def bot_lines(user: simcord.UserActor) -> list[str]:
+def bot_lines(user: simcord.UserHandle) -> list[str]:
     return [m.content for m in user.dm_channel.history() if m.author.bot]
 
 

@@ -74,7 +74,7 @@ async def test_only_the_failed_part_of_a_long_reply_is_sent_again(
     await fake_api.user_says(ALICE, "#long tell me everything")
     await fake_api.wait_for(lambda: len(texts(fake_api)) >= 2)
     await asyncio.sleep(0.3)  # time for a duplicate, were one coming
-    assert "\n".join(texts(fake_api)) == await answers(None, "#long")  # type: ignore[arg-type]
+    assert "\n".join(texts(fake_api)) == await answers(None, "#long")
     assert fake_api.calls.count("sendMessage") == 3
 
 
