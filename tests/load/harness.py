@@ -58,9 +58,18 @@ ONE_MESSAGE: Mapping[str, int] = {"sendMessage": 1}
 
 @dataclass
 class TimedBotApi(FakeBotApi):
-    """The fake Bot API, noting when each message the bot sent reached it."""
+    """The fake Bot API, noting when each message the bot sent reached it, and how many
+    requests the bot gave up on before sending them whole (its HTTP client timed out)."""
 
     arrivals: dict[int, list[tuple[float, Sent]]] = field(default_factory=dict)
+    cut_off: int = 0
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        try:
+            return await super()._dispatch(request)
+        except ConnectionResetError:
+            self.cut_off += 1
+            return web.Response(status=400)  # nobody is left to read it
 
     async def _record(self, sent: Sent) -> None:
         if sent.method in REPLY_METHODS:
@@ -301,6 +310,7 @@ class Outcome:
 class LoadReport:
     outcomes: list[Outcome]
     wall_s: float
+    cut_off: int = 0  # the bot's requests to the Bot API it abandoned half-sent
 
     def of(self, kind: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.message.kind == kind]
@@ -333,6 +343,8 @@ class LoadReport:
                 f"max {self.quantile(kind, 1.0):.2f} s"
             )
         lines.append(f"all replies in {self.wall_s:.1f} s")
+        if self.cut_off:
+            lines.append(f"{self.cut_off} request(s) to the Bot API abandoned half-sent")
         for outcome in self.lost[:10]:
             lines.append(f"lost: {outcome.message.kind} from user {outcome.message.user_id}")
         for outcome in self.wrong[:10]:
@@ -397,7 +409,7 @@ async def run_load(
     users = [m.user_id for m in messages]
     if len(set(users)) != len(users) or any(u in fake.arrivals for u in users):
         raise ValueError("each timed message needs a user of its own, with no earlier replies")
-    started = time.perf_counter()
+    started, cut_off = time.perf_counter(), fake.cut_off
     outcomes: list[Outcome] = []
 
     async def post(message: Message) -> None:
@@ -413,7 +425,7 @@ async def run_load(
     for outcome in outcomes:
         outcome.replied_at, outcome.wrong = _completed_at(fake, outcome.message)
     replied = [o.replied_at for o in outcomes if o.replied_at is not None]
-    return LoadReport(outcomes, max(replied, default=started) - started)
+    return LoadReport(outcomes, max(replied, default=started) - started, fake.cut_off - cut_off)
 
 
 async def ask_and_wait(
