@@ -12,7 +12,7 @@ transaction on SQLite as on PostgreSQL.
 from __future__ import annotations
 
 from logging.config import fileConfig
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -40,7 +40,7 @@ def _url() -> str:
     return load_settings().database_url
 
 
-def _render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | bool:
+def _render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write app-only types as their plain column type: a migration must keep working after the
     application module it would otherwise import has changed or moved."""
     if kind == "type" and isinstance(item, TypeDecorator):  # UTCDateTime, NulSafeString, ...
