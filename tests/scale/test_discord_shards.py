@@ -87,6 +87,7 @@ def test_the_adapter_connects_only_its_shards(coach: Coach) -> None:
     assert (client.shard_ids, client.shard_count) == ([1, 3], 4)
     # A shard count alone: this worker runs every shard of the bot.
     client = DiscordAdapter(coach, shard_count=2).client
+    assert isinstance(client, discord.AutoShardedClient)
     assert (client.shard_ids, client.shard_count) == (None, 2)
 
 
