@@ -158,7 +158,7 @@ class LlamaCppBackend:
         self._ensure_worker()
         self._queue.put(user, job)
         try:
-            await self._started(user, job)
+            await self._started(job)
             while True:
                 remaining = job.deadline - time.monotonic()
                 try:
@@ -174,15 +174,15 @@ class LlamaCppBackend:
                 yield item
         finally:
             job.cancelled = True  # the worker stops at its next token if still generating
+            self._queue.discard(user, job)  # and one never taken stops counting as waiting
 
-    async def _started(self, user: str, job: _Job) -> None:
+    async def _started(self, job: _Job) -> None:
         """Wait for the worker to take ``job``; ``ModelBusy`` if it does not within the bound."""
         try:
             await asyncio.wait_for(job.started.wait(), min(self._busy_wait_s, self._timeout_s))
         except TimeoutError:
             if job.started.is_set():  # taken just as the wait ran out: let it answer
                 return
-            self._queue.discard(user, job)
             raise ModelBusy(
                 f"the model did not start within {self._busy_wait_s:g} s (RUNCOACH_LLM_BUSY_WAIT_S)"
             ) from None
