@@ -24,7 +24,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
@@ -36,6 +36,7 @@ from llama_cpp import Llama
 from bot.core.errors import ModelBusy, ModelTimeout, ModelUnavailable
 from bot.core.ports import ChatMessage
 from bot.llm.fair_queue import FairQueue
+from bot.llm.gguf_header import adapter_mismatch
 
 log = logging.getLogger(__name__)
 
@@ -112,16 +113,34 @@ class LlamaCppBackend:
         busy_wait_s: float = 2.0,
         queue_max: int = 8,
         system_prompt: str | None = None,
+        lora_path: Path | None = None,
     ) -> LlamaCppBackend:
-        """Load ``path`` (default: the bundled model) off the event loop."""
+        """Load ``path`` (default: the bundled model), with the GGUF LoRA adapter ``lora_path``
+        applied beside its weights if given, off the event loop."""
         model_path = path or bundled_model_path()
         if not model_path.is_file():
             raise ModelUnavailable(f"no model file at {model_path}: check RUNCOACH_MODEL_PATH")
+        if lora_path is not None and not lora_path.is_file():
+            raise ModelUnavailable(
+                f"no adapter file at {lora_path}: check RUNCOACH_MODEL_ADAPTER_PATH"
+            )
 
         def build() -> LlamaCppBackend:
+            if lora_path is not None:
+                try:
+                    mismatch = adapter_mismatch(model_path, lora_path)
+                except ValueError as err:
+                    mismatch = str(err)
+                if mismatch:
+                    raise ModelUnavailable(
+                        f"cannot use the adapter {lora_path} with {model_path}: {mismatch}; an "
+                        "adapter fits only the model it was trained on "
+                        "(RUNCOACH_MODEL_ADAPTER_PATH=none serves the model without one)"
+                    )
             try:
                 llama = Llama(
                     model_path=str(model_path),
+                    lora_path=str(lora_path) if lora_path else None,
                     n_ctx=context_tokens,
                     n_threads=threads or os.cpu_count() or 1,
                     verbose=False,
@@ -138,12 +157,13 @@ class LlamaCppBackend:
 
         started = time.perf_counter()
         backend = await asyncio.to_thread(build)
-        log.info("loaded %s in %.1f s", model_path.name, time.perf_counter() - started)
+        adapter = f" with adapter {lora_path.name}" if lora_path else ""
+        log.info("loaded %s%s in %.1f s", model_path.name, adapter, time.perf_counter() - started)
         return backend
 
     async def stream(
         self, messages: Sequence[ChatMessage], *, user: str, max_tokens: int
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         if len(self._queue) >= self._queue_max:
             raise ModelBusy(
                 f"{len(self._queue)} questions already wait for the model (RUNCOACH_LLM_QUEUE_MAX)"

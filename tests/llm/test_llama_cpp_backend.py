@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import gguf
+import numpy as np
 import pytest
 
 from bot.core.errors import ModelBusy, ModelTimeout, ModelUnavailable
@@ -172,6 +174,59 @@ async def test_the_system_prompt_is_evaluated_once_not_per_question(
 async def test_a_missing_model_file_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelUnavailable, match="RUNCOACH_MODEL_PATH"):
         await LlamaCppBackend.load(tmp_path / "nope.gguf")
+
+
+def write_tiny_adapter(path: Path, *, n_embd: int = 64, rank: int = 4, seed: int = 1) -> Path:
+    """A GGUF LoRA adapter on the tiny model's attn_output (llama.cpp's adapter format), random and
+    large enough to change what the model says."""
+    writer = gguf.GGUFWriter(path, "llama")
+    writer.add_type(gguf.GGUFType.ADAPTER)
+    writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
+    writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(rank))
+    rng = np.random.default_rng(seed)
+    for block in range(2):
+        name = f"blk.{block}.attn_output.weight"
+        writer.add_tensor(f"{name}.lora_a", rng.normal(0, 1, (rank, n_embd)).astype(np.float32))
+        writer.add_tensor(f"{name}.lora_b", rng.normal(0, 1, (n_embd, rank)).astype(np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+def greedy(backend: LlamaCppBackend, text: str) -> str:
+    """The model's most likely continuation: no sampling, so only the weights decide it."""
+    out = backend._llama.create_completion(text, max_tokens=12, temperature=0)
+    return out["choices"][0]["text"]  # type: ignore[index]
+
+
+async def test_an_adapter_changes_what_the_model_computes(tiny_gguf: Path, tmp_path: Path) -> None:
+    adapter = write_tiny_adapter(tmp_path / "adapter.gguf")
+    plain = await LlamaCppBackend.load(tiny_gguf, context_tokens=512, threads=1)
+    adapted = await LlamaCppBackend.load(
+        tiny_gguf, context_tokens=512, threads=1, lora_path=adapter
+    )
+    try:
+        question = "how far is a 10k?"
+        assert greedy(plain, question) != greedy(adapted, question)
+        assert await collect(adapted, question, "a")  # and it still answers
+    finally:
+        await plain.close()
+        await adapted.close()
+
+
+async def test_a_missing_or_mismatched_adapter_is_one_clear_error(
+    tiny_gguf: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ModelUnavailable, match="RUNCOACH_MODEL_ADAPTER_PATH"):
+        await LlamaCppBackend.load(tiny_gguf, lora_path=tmp_path / "nope.gguf")
+    wrong = write_tiny_adapter(tmp_path / "wide.gguf", n_embd=96)  # another model's shapes
+    # llama.cpp itself would log the mismatch, then crash the process on the first answer.
+    with pytest.raises(ModelUnavailable, match="does not fit the model's shape"):
+        await LlamaCppBackend.load(tiny_gguf, context_tokens=512, threads=1, lora_path=wrong)
+    with pytest.raises(ModelUnavailable, match="not a GGUF LoRA adapter"):
+        await LlamaCppBackend.load(tiny_gguf, context_tokens=512, threads=1, lora_path=tiny_gguf)
 
 
 async def test_the_bundled_model_answers_for_real() -> None:
