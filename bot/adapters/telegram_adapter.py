@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -48,6 +49,13 @@ from bot.core.registry import COMMANDS
 PLATFORM = "telegram"
 # Telegram shows "typing..." for about 5 seconds per chat action.
 TYPING_REFRESH_S = 4.0
+# A reply quicker than this needs no "typing..." first.
+TYPING_AFTER_S = 1.0
+# Chat actions count against the same 30 requests a second (PTB's limiter, Telegram's flood
+# limit) as the replies themselves: "typing..." for 300 runners at once would hold every reply
+# back for 10 s. They are only cosmetic, so all chats together get at most this many a second,
+# and the rest of the budget is the replies'.
+TYPING_ACTIONS_PER_S = 3.0
 BUTTONS_PER_ROW = 3
 # Pauses before each new try of a send that failed for a reason that may pass; a 429's own
 # retry_after wins when it is longer.
@@ -82,6 +90,7 @@ class TelegramAdapter:
         webhook: Webhook | None = None,
         max_retries: int = 3,
         typing_refresh_s: float = TYPING_REFRESH_S,
+        typing_after_s: float = TYPING_AFTER_S,
         send_retry_delays_s: Sequence[float] = SEND_RETRY_DELAYS_S,
     ) -> None:
         self._coach = coach
@@ -90,6 +99,8 @@ class TelegramAdapter:
         self._base_url = base_url
         self._webhook_server: WebhookServer | None = None
         self._typing_refresh_s = typing_refresh_s
+        self._typing_after_s = typing_after_s
+        self._typing_budget = _Budget(TYPING_ACTIONS_PER_S)
         builder = (
             ApplicationBuilder()
             .token(token)
@@ -266,7 +277,8 @@ class TelegramAdapter:
 
     @asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:
-        """'typing...' in the chat until the block ends, however long the answer takes."""
+        """'typing...' in the chat from a second in until the block ends, however long the
+        answer takes, as far as the chat actions' share of the rate limit allows."""
         task = asyncio.create_task(self._keep_typing(chat_id))
         try:
             yield
@@ -275,13 +287,30 @@ class TelegramAdapter:
             await asyncio.gather(task, return_exceptions=True)
 
     async def _keep_typing(self, chat_id: int) -> None:
+        await asyncio.sleep(self._typing_after_s)
         while True:
-            try:
-                await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
-            except TelegramError as err:
-                # Only cosmetic: the answer is still coming.
-                log.debug("could not show typing: %s", err)
+            if self._typing_budget.take():  # else other chats had this moment's share
+                try:
+                    await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                except TelegramError as err:
+                    # Only cosmetic: the answer is still coming.
+                    log.debug("could not show typing: %s", err)
             await asyncio.sleep(self._typing_refresh_s)
+
+
+class _Budget:
+    """At most ``per_s`` uses a second, never saved up: a use refused now is not owed later."""
+
+    def __init__(self, per_s: float) -> None:
+        self._interval_s = 1 / per_s
+        self._next = 0.0
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        if now < self._next:
+            return False
+        self._next = now + self._interval_s
+        return True
 
 
 def _seconds(retry_after: float | object) -> float:
