@@ -16,10 +16,12 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import cast
 
 from llama_cpp import Llama
+from llama_cpp.llama_types import CreateChatCompletionStreamResponse
 
 from bot.core.answers import SYSTEM_PROMPT, AnswerPipeline
 from bot.core.coach import Coach, utc_now
@@ -57,18 +59,20 @@ async def first_token_and_rate(
 
 def plain_rate(llama: Llama, messages: list[ChatMessage], max_tokens: int) -> float:
     """Plain llama-cpp-python: the same prompt, the same sampling, no queue, no thread."""
-    chunks = llama.create_chat_completion(
+    streamed = llama.create_chat_completion(
         messages=[{"role": m.role, "content": m.content} for m in messages],  # type: ignore[misc]
         max_tokens=max_tokens,
         temperature=0.2,
         repeat_penalty=1.15,
         stream=True,
     )
+    # llama-cpp-python types the result as streamed or not, whatever ``stream`` says.
+    chunks = cast(Iterator[CreateChatCompletionStreamResponse], streamed)
     started = time.perf_counter()
     first = 0.0
     count = 0
     for chunk in chunks:
-        if chunk["choices"][0]["delta"].get("content"):  # type: ignore[index]
+        if chunk["choices"][0]["delta"].get("content"):
             count += 1
             if count == 1:
                 first = time.perf_counter() - started

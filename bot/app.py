@@ -272,7 +272,7 @@ async def _serve_platforms(runtime: Runtime) -> None:
     """
     settings = runtime.settings
     stopping = asyncio.Event()
-    watched: list[asyncio.Task[None]] = [asyncio.create_task(stopping.wait())]
+    watched: list[asyncio.Task[object]] = [asyncio.create_task(stopping.wait())]
     async with AsyncExitStack() as stack:
         stack.enter_context(_sigterm_sets(stopping))
         senders: list[Sender] = []

@@ -1,13 +1,21 @@
-"""Helpers shared by the test packages: a controllable clock and a census of stored rows."""
+"""Helpers shared by the test packages: a controllable clock, a census of stored rows, and
+plans as /plan stores them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import Engine, func, select
 
+from bot.core.features.shared import request_dict
+from bot.plans.generator import generate_plan
+from bot.plans.model import Plan, StoredRequest
+from bot.plans.request import parse_plan_text
 from bot.storage.tables import metadata
+
+PLANNED_ON = date(2026, 3, 1)
 
 
 @dataclass
@@ -30,3 +38,17 @@ def row_counts(engine: Engine) -> dict[str, int]:
             table.name: conn.scalar(select(func.count()).select_from(table)) or 0
             for table in metadata.sorted_tables
         }
+
+
+@cache
+def _generated(words: str) -> Plan:
+    return generate_plan(parse_plan_text(words, PLANNED_ON).request)
+
+
+def stored_plan(
+    words: str = "10k 8weeks", *, text: str | None = None
+) -> tuple[StoredRequest, Plan]:
+    """The request and plan /plan stores for ``words``; ``text`` (what the runner typed,
+    ``words`` by default) tells stored rows apart. Tests must not change the plan: it is shared."""
+    parsed = parse_plan_text(words, PLANNED_ON)
+    return request_dict(parsed.request, parsed.units, text or words), _generated(words)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +46,7 @@ class _AskedModel:
 
     def stream(
         self, messages: Sequence[ChatMessage], *, user: str, max_tokens: int
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         self.asked += 1
         return self._model.stream(messages, user=user, max_tokens=max_tokens)
 

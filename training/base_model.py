@@ -65,6 +65,7 @@ def _model(gguf_path: Path) -> Any:
     )
     if getattr(model.config, "quantization_config", None) is not None:
         del model.config.quantization_config
-    model.hf_quantizer = None
-    model.is_quantized = False
+    # torch types any attribute a Module does not declare as a tensor or a submodule.
+    model.hf_quantizer = None  # type: ignore[assignment]
+    model.is_quantized = False  # type: ignore[assignment]
     return model

@@ -39,7 +39,7 @@ _OPTION_TYPES: dict[ArgumentKind, Any] = {
     "text": str,
     "integer": int,
     "number": float,
-    "weekday": Literal[WEEKDAYS],  # type: ignore[valid-type]
+    "weekday": Literal[WEEKDAYS],
     "date": str,
     "time": str,
     "timezone": str,
@@ -83,7 +83,7 @@ def register_commands(tree: app_commands.CommandTree, run: Run, relay: Relay) ->
 def slash_command(command: Command[Any], run: Run) -> app_commands.Command:
     """The slash command for one declaration: an option per argument, all sent to ``run``."""
 
-    async def callback(interaction: discord.Interaction, **options: Any) -> None:
+    async def callback(interaction: discord.Interaction, /, **options: Any) -> None:
         await run(interaction, command.name, options)
 
     callback.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -110,11 +110,7 @@ def slash_command(command: Command[Any], run: Run) -> app_commands.Command:
 
 
 def _parameter(argument: Argument) -> inspect.Parameter:
-    kind = (
-        Literal[argument.choices]  # type: ignore[valid-type]
-        if argument.kind == "choice"
-        else _OPTION_TYPES[argument.kind]
-    )
+    kind = Literal[argument.choices] if argument.kind == "choice" else _OPTION_TYPES[argument.kind]
     return inspect.Parameter(
         argument.name,
         inspect.Parameter.KEYWORD_ONLY,

@@ -353,5 +353,5 @@ def _profile_line(profile: ProfileRecord) -> str:
 def _workout_on(record: PlanRecord | None, today: date) -> str:
     if record is None:
         return ""
-    day = days_of(record.plan).get(today.isoformat())  # type: ignore[arg-type]
+    day = days_of(record.plan).get(today.isoformat())
     return describe_day(day, record.units) if day else ""

@@ -7,12 +7,12 @@ platform adapter holds can leak one user's rows to another.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncGenerator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from bot.plans.model import Plan, Units
+from bot.plans.model import Plan, StoredRequest, Units
 
 if TYPE_CHECKING:
     from bot.core.messages import OutgoingMessage
@@ -48,8 +48,8 @@ class ProfileRecord:
 @dataclass(frozen=True)
 class PlanRecord:
     id: int
-    request: dict[str, Any]
-    plan: dict[str, Any]
+    request: StoredRequest
+    plan: Plan
     created: datetime
     version: int = 1
     reason: str | None = None  # why this version exists, for versions after the first
@@ -57,7 +57,7 @@ class PlanRecord:
     @property
     def units(self) -> Units:
         """The units the runner asked for; the stored plan itself is always metric."""
-        return "mi" if self.request.get("units") == "mi" else "km"
+        return self.request.get("units", "km")
 
 
 @dataclass(frozen=True)
@@ -93,16 +93,14 @@ class Storage(Protocol):
 
     async def save_profile(self, user_id: int, profile: ProfileRecord) -> None: ...
 
-    async def save_plan(
-        self, user_id: int, request: dict[str, Any], plan: dict[str, Any]
-    ) -> PlanRecord:
+    async def save_plan(self, user_id: int, request: StoredRequest, plan: Plan) -> PlanRecord:
         """Store a plan as the user's only active plan."""
         ...
 
     async def active_plan(self, user_id: int) -> PlanRecord | None: ...
 
     async def save_plan_version(
-        self, user_id: int, request: dict[str, Any], plan: dict[str, Any], reason: str
+        self, user_id: int, request: StoredRequest, plan: Plan, reason: str
     ) -> PlanRecord:
         """Store an adapted plan as the next version of the active one, with its reason."""
         ...
@@ -256,7 +254,8 @@ class ChatMessage:
 class ChatModel(Protocol):
     """A chat language model: the bundled GGUF in-process, or an OpenAI-compatible server.
 
-    ``stream`` yields the answer's text as it is generated, at most ``max_tokens`` tokens of it.
+    ``stream`` yields the answer's text as it is generated, at most ``max_tokens`` tokens of it;
+    a generator, so a caller that stops reading early closes it and the model stops too.
     ``user`` identifies who is asking, so a busy model can take turns fairly between users.
     It raises ``ModelTimeout``, ``ModelBusy`` or ``ModelUnavailable`` (``bot.core.errors``),
     never an SDK error.
@@ -264,7 +263,7 @@ class ChatModel(Protocol):
 
     def stream(
         self, messages: Sequence[ChatMessage], *, user: str, max_tokens: int
-    ) -> AsyncIterator[str]: ...
+    ) -> AsyncGenerator[str, None]: ...
 
     async def close(self) -> None: ...
 

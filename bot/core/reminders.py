@@ -131,7 +131,7 @@ def reminder_messages(record: PlanRecord | None, today: date) -> list[OutgoingMe
     if record is None:
         return []
     plan, units = record.plan, record.units
-    days = days_of(plan)  # type: ignore[arg-type]
+    days = days_of(plan)
     race_day = date.fromisoformat(plan["race"]["date"])
     if today == race_day + timedelta(days=1):
         return [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 
 from bot.core.errors import ModelError
 from bot.core.ports import ChatMessage
@@ -24,7 +24,7 @@ class FakeModel:
 
     async def stream(
         self, messages: Sequence[ChatMessage], *, user: str, max_tokens: int
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         self.calls.append(list(messages))
         if self.delay_s:
             await asyncio.sleep(self.delay_s)

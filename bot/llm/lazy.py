@@ -8,7 +8,7 @@ the first question waits for it if it is not done yet.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 
 from bot.core.ports import ChatMessage, ChatModel
 
@@ -24,7 +24,7 @@ class LazyModel:
 
     async def stream(
         self, messages: Sequence[ChatMessage], *, user: str, max_tokens: int
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         self.preload()
         assert self._loading is not None
         model = await asyncio.shield(self._loading)

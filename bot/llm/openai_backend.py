@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from contextlib import contextmanager
 
 import httpx
@@ -58,7 +58,7 @@ class OpenAIBackend:
 
     async def stream(
         self, messages: Sequence[ChatMessage], *, user: str, max_tokens: int
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         if self._queue_max is not None and self._starting >= self._queue_max:
             raise ModelBusy(
                 f"{self._starting} questions already wait for LLM server {self._server} "

@@ -2,8 +2,9 @@
 
 A plan travels as the JSON dict described by ``plan.schema.json`` (it is what the CLI prints and
 what the database stores), so the types here are TypedDicts over that shape rather than classes
-that would need converting at every edge. ``PlanRequest`` is the one validated input every front
-end builds (CLI options, chat text, stored profile) before the pure generator runs.
+that would need converting at every edge; ``StoredRequest`` is the request stored beside it.
+``PlanRequest`` is the one validated input every front end builds (CLI options, chat text,
+stored profile) before the pure generator runs.
 """
 
 from __future__ import annotations
@@ -120,6 +121,32 @@ class Plan(TypedDict):
     athlete: Athlete
     paces_s_per_km: dict[str, list[float]]
     weeks: list[Week]
+
+
+class StoredRace(TypedDict):
+    distance_km: float
+    time_s: float
+
+
+class StoredRequest(TypedDict):
+    """A ``PlanRequest`` as JSON, stored beside the plan it built so an adaptation can generate
+    the rest of the plan again, with what the runner typed and the units they read it in.
+
+    Keys a plan stored before they existed may lack are NotRequired; readers give their
+    defaults (km, no longest run, no easing)."""
+
+    text: str
+    units: NotRequired[Units]
+    race: RaceName
+    weeks: int
+    days_per_week: int
+    weekly_km: float
+    start: str  # ISO date
+    long_run_day: Weekday
+    recent_race: StoredRace | None
+    longest_run_km: NotRequired[float | None]
+    vdot_ease: NotRequired[float]
+    eased_on: NotRequired[str]  # ISO date the paces were last eased (check-ins too hard)
 
 
 @cache

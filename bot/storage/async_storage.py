@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool
 
 from bot.core.ports import CheckInRecord, PlanRecord, ProfileRecord, Turn, UserRecord
+from bot.plans.model import Plan, StoredRequest
 from bot.storage.repositories import SqlStorage
 
 P = ParamSpec("P")
@@ -80,16 +81,14 @@ class ExecutorStorage:
     async def save_profile(self, user_id: int, profile: ProfileRecord) -> None:
         await self._run(self._storage.save_profile, user_id, profile)
 
-    async def save_plan(
-        self, user_id: int, request: dict[str, Any], plan: dict[str, Any]
-    ) -> PlanRecord:
+    async def save_plan(self, user_id: int, request: StoredRequest, plan: Plan) -> PlanRecord:
         return await self._run(self._storage.save_plan, user_id, request, plan)
 
     async def active_plan(self, user_id: int) -> PlanRecord | None:
         return await self._run(self._storage.active_plan, user_id)
 
     async def save_plan_version(
-        self, user_id: int, request: dict[str, Any], plan: dict[str, Any], reason: str
+        self, user_id: int, request: StoredRequest, plan: Plan, reason: str
     ) -> PlanRecord:
         return await self._run(self._storage.save_plan_version, user_id, request, plan, reason)
 

@@ -19,10 +19,10 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import CursorResult, Engine, Update, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,18 +36,19 @@ from bot.core.ports import (
     Turn,
     UserRecord,
 )
+from bot.plans.model import Plan, StoredRequest
 from bot.storage import db
 from bot.storage.db import READ_ONLY
 from bot.storage.tables import (
     AnswerSources,
     CheckIn,
     ConversationTurn,
-    Plan,
     Profile,
     ReminderLog,
     User,
     metadata,
 )
+from bot.storage.tables import Plan as PlanRow
 
 DEFAULT_TURNS_KEPT = 20
 _PROFILE_FIELDS = tuple(field.name for field in fields(ProfileRecord))
@@ -131,13 +132,15 @@ class SqlStorage:
 
     # ---- plans ----------------------------------------------------------------------------
 
-    def save_plan(self, user_id: int, request: dict[str, Any], plan: dict[str, Any]) -> PlanRecord:
+    def save_plan(self, user_id: int, request: StoredRequest, plan: Plan) -> PlanRecord:
         with self._write() as session:
             _lock_user(session, user_id)
             session.execute(
-                update(Plan).where(Plan.user_id == user_id, Plan.active).values(active=False)
+                update(PlanRow)
+                .where(PlanRow.user_id == user_id, PlanRow.active)
+                .values(active=False)
             )
-            row = Plan(
+            row = PlanRow(
                 user_id=user_id, request=request, plan=plan, active=True, created=self._clock()
             )
             session.add(row)
@@ -147,26 +150,30 @@ class SqlStorage:
     def active_plan(self, user_id: int) -> PlanRecord | None:
         with self._read() as session:
             row = session.scalars(
-                select(Plan)
-                .where(Plan.user_id == user_id, Plan.active)
-                .order_by(Plan.id.desc())
+                select(PlanRow)
+                .where(PlanRow.user_id == user_id, PlanRow.active)
+                .order_by(PlanRow.id.desc())
                 .limit(1)
             ).first()
             return None if row is None else _plan_record(row)
 
     def save_plan_version(
-        self, user_id: int, request: dict[str, Any], plan: dict[str, Any], reason: str
+        self, user_id: int, request: StoredRequest, plan: Plan, reason: str
     ) -> PlanRecord:
         with self._write() as session:
             _lock_user(session, user_id)
             current = session.scalars(
-                select(Plan).where(Plan.user_id == user_id, Plan.active).order_by(Plan.id.desc())
+                select(PlanRow)
+                .where(PlanRow.user_id == user_id, PlanRow.active)
+                .order_by(PlanRow.id.desc())
             ).first()
             version = 1 if current is None else current.version + 1
             session.execute(
-                update(Plan).where(Plan.user_id == user_id, Plan.active).values(active=False)
+                update(PlanRow)
+                .where(PlanRow.user_id == user_id, PlanRow.active)
+                .values(active=False)
             )
-            row = Plan(
+            row = PlanRow(
                 user_id=user_id,
                 request=request,
                 plan=plan,
@@ -182,7 +189,10 @@ class SqlStorage:
     def previous_version(self, user_id: int) -> PlanRecord | None:
         with self._read() as session:
             rows = session.scalars(
-                select(Plan).where(Plan.user_id == user_id).order_by(Plan.id.desc()).limit(2)
+                select(PlanRow)
+                .where(PlanRow.user_id == user_id)
+                .order_by(PlanRow.id.desc())
+                .limit(2)
             ).all()
             if len(rows) < 2 or not rows[0].active or rows[0].version < 2:
                 return None
@@ -191,7 +201,9 @@ class SqlStorage:
     def stop_plan(self, user_id: int) -> None:
         with self._write() as session:
             session.execute(
-                update(Plan).where(Plan.user_id == user_id, Plan.active).values(active=False)
+                update(PlanRow)
+                .where(PlanRow.user_id == user_id, PlanRow.active)
+                .values(active=False)
             )
 
     def record_checkin(self, user_id: int, checkin: CheckInRecord) -> None:
@@ -227,7 +239,9 @@ class SqlStorage:
     def active_plans(self, user_ids: Collection[int]) -> dict[int, PlanRecord]:
         with self._read() as session:
             rows = session.scalars(
-                select(Plan).where(Plan.user_id.in_(list(user_ids)), Plan.active).order_by(Plan.id)
+                select(PlanRow)
+                .where(PlanRow.user_id.in_(list(user_ids)), PlanRow.active)
+                .order_by(PlanRow.id)
             ).all()
             # Ordered by id, so a user's newest active plan wins, as in active_plan.
             return {row.user_id: _plan_record(row) for row in rows}
@@ -463,21 +477,22 @@ class SqlStorage:
 
     def request_forget(self, user_id: int, expires: datetime) -> bool:
         with self._write() as session:
-            found = session.execute(
-                update(User).where(User.id == user_id).values(forget_expires=expires)
+            found = _updated(
+                session, update(User).where(User.id == user_id).values(forget_expires=expires)
             )
-            return found.rowcount == 1
+            return found == 1
 
     def confirm_forget(self, user_id: int, now: datetime) -> bool:
         """The conditional UPDATE is the check: on PostgreSQL too, only one of two concurrent
         confirmations matches a pending, unexpired request."""
         with self._write() as session:
-            pending = session.execute(
+            pending = _updated(
+                session,
                 update(User)
                 .where(User.id == user_id, User.forget_expires >= now)
-                .values(forget_expires=None)
+                .values(forget_expires=None),
             )
-            if pending.rowcount != 1:
+            if pending != 1:
                 session.execute(update(User).where(User.id == user_id).values(forget_expires=None))
                 return False
             _delete_user(session, user_id)
@@ -516,6 +531,12 @@ def _find_user(session: Session, platform: str, platform_user_id: str) -> User |
     ).first()
 
 
+def _updated(session: Session, statement: Update) -> int:
+    """Rows an UPDATE matched. ``Session.execute`` is typed as returning a plain ``Result``, but
+    for DML it is the ``CursorResult`` that counts them."""
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
+
+
 def _insert_unless_duplicate(session: Session, row: Any) -> bool:
     """Insert ``row`` in a savepoint; False, with the transaction intact, if a constraint
     refused it (a concurrent duplicate, or a bad foreign key: callers tell the two apart)."""
@@ -540,7 +561,7 @@ def _user_record(row: User) -> UserRecord:
     )
 
 
-def _plan_record(row: Plan) -> PlanRecord:
+def _plan_record(row: PlanRow) -> PlanRecord:
     return PlanRecord(
         id=row.id,
         request=row.request,

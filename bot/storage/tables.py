@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -33,6 +32,9 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.plans.model import Plan as PlanJson
+from bot.plans.model import StoredRequest
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -148,8 +150,10 @@ class Plan(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(_user_fk())
-    request: Mapped[dict[str, Any]] = mapped_column(JSON)
-    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # JSON as the plans engine shapes it: only SqlStorage.save_plan* write these columns, from
+    # typed records, so a row read back is the same StoredRequest and Plan.
+    request: Mapped[StoredRequest] = mapped_column(JSON)
+    plan: Mapped[PlanJson] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     # An adapted plan is a new row: version 1 is what /plan built, each adaptation adds one,

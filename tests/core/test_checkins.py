@@ -96,9 +96,9 @@ async def test_three_skips_in_a_week_give_a_bridge_week_and_say_why(
         e.decoded("dtstart").isoformat(): str(e.get("summary"))
         for e in icalendar.Calendar.from_ical(ics.data).walk("VEVENT")
     }
-    for day in week4["days"]:
-        if day["kind"] != "rest":
-            assert events[day["date"]] == describe_day(day, "km")
+    for planned in week4["days"]:
+        if planned["kind"] != "rest":
+            assert events[planned["date"]] == describe_day(planned, "km")
 
 
 async def test_a_red_flag_stops_the_plan_and_advises_a_professional(

@@ -34,7 +34,7 @@ def workout(storage: SqlStorage, iso: str) -> tuple[str, str]:
     assert user is not None
     record = storage.active_plan(user.id)
     assert record is not None
-    day = days_of(record.plan)[iso]  # type: ignore[arg-type]
+    day = days_of(record.plan)[iso]
     return describe_day(day, "km"), describe_day(day, "mi")
 
 

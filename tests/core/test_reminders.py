@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.core.features.shared import request_dict
 from bot.core.ports import PlanRecord
 from bot.core.reminders import (
     decide,
@@ -18,6 +19,7 @@ from bot.core.reminders import (
     reminder_messages,
 )
 from bot.plans.generator import generate_plan
+from bot.plans.model import Day
 from bot.plans.request import parse_plan_text
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -104,12 +106,13 @@ def test_zero_grace_still_sends_a_tick_that_runs_a_few_seconds_late() -> None:
 
 @pytest.fixture(scope="module")
 def record() -> PlanRecord:
-    parsed = parse_plan_text("10k 8weeks start=2026-03-02", date(2026, 3, 1))
-    request = {"units": "km"}
-    return PlanRecord(1, request, dict(generate_plan(parsed.request)), utc(2026, 3, 1))
+    words = "10k 8weeks start=2026-03-02"
+    parsed = parse_plan_text(words, date(2026, 3, 1))
+    request = request_dict(parsed.request, parsed.units, words)
+    return PlanRecord(1, request, generate_plan(parsed.request), utc(2026, 3, 1))
 
 
-def day_of(record: PlanRecord, kind: str) -> dict[str, object]:
+def day_of(record: PlanRecord, kind: str) -> Day:
     return next(d for w in record.plan["weeks"] for d in w["days"] if d["kind"] == kind)
 
 
@@ -129,7 +132,7 @@ def test_a_workout_day_gives_the_session_with_paces_and_why(record: PlanRecord) 
 
 def test_miles_plans_get_miles(record: PlanRecord) -> None:
     long_run = day_of(record, "long")
-    miles = PlanRecord(2, {"units": "mi"}, record.plan, record.created)
+    miles = PlanRecord(2, {**record.request, "units": "mi"}, record.plan, record.created)
     text = text_on(miles, date.fromisoformat(str(long_run["date"])))
     assert "mi" in text and "/mi" in text and " km" not in text
 

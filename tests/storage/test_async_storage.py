@@ -88,4 +88,4 @@ async def test_two_runners_calls_run_side_by_side(engine: Engine) -> None:
         found = await asyncio.gather(
             storage.find_user("console", "a"), storage.find_user("console", "b")
         )
-    assert found == [None, None]
+    assert list(found) == [None, None]

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from bot.core.ports import CheckInRecord, ProfileRecord
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
-from tests.support import row_counts
+from tests.support import row_counts, stored_plan
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 # Strings only this runner typed; none of them may survive anywhere under the data directory.
@@ -24,7 +24,7 @@ def remember_a_runner(storage: SqlStorage) -> int:
     storage.record_checkin(
         user.id, CheckInRecord(date(2026, 11, 25), "niggle", 8.0, 6, SECRETS[2] * 20)
     )
-    storage.save_plan(user.id, {"text": SECRETS[1]}, {"weeks": []})
+    storage.save_plan(user.id, *stored_plan(text=SECRETS[1]))
     storage.set_reminder(user.id, time(6, 30), "Europe/Paris")
     storage.claim_reminder(user.id, date(2026, 11, 26))
     for n in range(30):  # more than turns_kept: the capped-away turns must be gone too

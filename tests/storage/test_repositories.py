@@ -26,6 +26,7 @@ from bot.storage.async_storage import ExecutorStorage
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
 from bot.storage.tables import ConversationTurn, Plan, ReminderLog, User, metadata
+from tests.support import stored_plan
 
 PROFILE = ProfileRecord(
     weekly_km=32.5,
@@ -47,15 +48,15 @@ def count(engine: Engine, table: type, **where: object) -> int:
 
 def rows_about(engine: Engine, user_id: int) -> dict[str, int]:
     """Rows mentioning the user in every table: by ``user_id``, and the user row itself."""
-    found = {}
+    found: dict[str, int] = {}
     with engine.connect() as conn:
         for table in metadata.sorted_tables:
             column = table.c.get("user_id")
             if column is None and table.name == "users":
                 column = table.c.id
             assert column is not None, f"table {table.name} cannot be tied to a user"
-            found[table.name] = conn.scalar(
-                select(func.count()).select_from(table).where(column == user_id)
+            found[table.name] = (
+                conn.scalar(select(func.count()).select_from(table).where(column == user_id)) or 0
             )
     return found
 
@@ -63,7 +64,7 @@ def rows_about(engine: Engine, user_id: int) -> dict[str, int]:
 def fill(storage: SqlStorage, user_id: int, tag: str) -> None:
     """One row of every kind for the user."""
     storage.save_profile(user_id, dataclasses.replace(PROFILE, goal=tag))
-    storage.save_plan(user_id, {"tag": tag}, {"weeks": [tag]})
+    storage.save_plan(user_id, *stored_plan(text=tag))
     storage.set_reminder(user_id, time(6, 30), "Europe/Paris")
     storage.save_answer(user_id, f"{tag} asks", f"{tag} answered", [f"{tag}'s source"])
     assert storage.claim_reminder(user_id, date(2025, 3, 1))
@@ -93,9 +94,9 @@ def test_active_plans_gives_each_users_current_plan_only(storage: SqlStorage) ->
     ann = storage.user("console", "ann", "ann")
     ben = storage.user("console", "ben", "ben")
     storage.user("console", "cat", "cat")  # no plan
-    storage.save_plan(ann.id, {"n": 1}, {"weeks": []})
-    newest = storage.save_plan(ann.id, {"n": 2}, {"weeks": []})
-    ben_plan = storage.save_plan(ben.id, {"n": 3}, {"weeks": []})
+    storage.save_plan(ann.id, *stored_plan(text="ann's first"))
+    newest = storage.save_plan(ann.id, *stored_plan(text="ann's second"))
+    ben_plan = storage.save_plan(ben.id, *stored_plan(text="ben's"))
     assert storage.active_plans([ann.id, ben.id, 999]) == {ann.id: newest, ben.id: ben_plan}
 
 
@@ -122,7 +123,7 @@ def test_records_are_frozen_plain_data(storage: SqlStorage) -> None:
     user = storage.user("console", "alice", "alice")
     with pytest.raises(dataclasses.FrozenInstanceError):
         user.display_name = "mallory"  # type: ignore[misc]
-    plan = storage.save_plan(user.id, {"distance": "10k"}, {"weeks": []})
+    plan = storage.save_plan(user.id, *stored_plan())
     assert type(plan) is PlanRecord
     assert type(storage.recent_turns(user.id, 1)) is list
 
@@ -139,12 +140,13 @@ def test_profile_is_empty_until_saved_then_replaced(storage: SqlStorage) -> None
 def test_save_plan_keeps_one_active_plan(storage: SqlStorage, engine: Engine) -> None:
     user = storage.user("console", "alice", "alice")
     assert storage.active_plan(user.id) is None
-    first = storage.save_plan(user.id, {"distance": "10k"}, {"weeks": [1]})
-    second = storage.save_plan(user.id, {"distance": "half"}, {"weeks": [1, 2]})
+    first = storage.save_plan(user.id, *stored_plan("10k 8weeks"))
+    request, built = stored_plan("half 12weeks")
+    second = storage.save_plan(user.id, request, built)
     assert second.id != first.id
     assert second.created.tzinfo is not None
     assert storage.active_plan(user.id) == second
-    assert second.request == {"distance": "half"} and second.plan == {"weeks": [1, 2]}
+    assert second.request == request and second.plan == built
     assert count(engine, Plan, user_id=user.id, active=True) == 1
 
 
@@ -309,7 +311,7 @@ def test_two_users_never_see_each_other(storage: SqlStorage) -> None:
     fill(storage, bob.id, "bob")  # claims the same day as alice did: claims are per user
     assert storage.profile(alice.id).goal == "alice"
     plan = storage.active_plan(alice.id)
-    assert plan is not None and plan.request == {"tag": "alice"}
+    assert plan is not None and plan.request["text"] == "alice"
     assert all("alice" in turn.text for turn in storage.recent_turns(alice.id, 10))
     assert storage.find_user("telegram", "1") != storage.find_user("telegram", "2")
 
@@ -351,7 +353,7 @@ def test_a_failed_write_leaves_nothing_behind(storage: SqlStorage, engine: Engin
     with pytest.raises(IntegrityError):
         storage.add_turn(999, "user", "orphan")
     with pytest.raises(IntegrityError):
-        storage.save_plan(999, {}, {})
+        storage.save_plan(999, *stored_plan())
     assert count(engine, ConversationTurn) == 0
     assert count(engine, Plan) == 0
 
@@ -370,13 +372,13 @@ def test_a_later_answer_for_a_day_replaces_the_earlier_one(storage: SqlStorage) 
 
 def test_plan_versions_count_up_and_keep_the_one_before(storage: SqlStorage) -> None:
     alice = storage.user("console", "alice", "alice").id
-    first = storage.save_plan(alice, {"v": 1}, {"weeks": [1]})
+    first = storage.save_plan(alice, *stored_plan("10k 8weeks"))
     assert first.version == 1 and storage.previous_version(alice) is None
-    second = storage.save_plan_version(alice, {"v": 2}, {"weeks": [2]}, "3 runs missed")
+    second = storage.save_plan_version(alice, *stored_plan("10k 9weeks"), "3 runs missed")
     assert (second.version, second.reason) == (2, "3 runs missed")
     assert storage.active_plan(alice) == second
     assert storage.previous_version(alice) == first
-    storage.save_plan(alice, {"v": 1}, {"weeks": [9]})  # a new /plan starts again at 1
+    storage.save_plan(alice, *stored_plan("10k 8weeks"))  # a new /plan starts again at 1
     assert storage.previous_version(alice) is None
     storage.stop_plan(alice)
     assert storage.active_plan(alice) is None

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
+from tests.support import stored_plan
 
 DAY = date(2025, 6, 1)
 
@@ -29,7 +30,7 @@ def write_forever(storage: SqlStorage, start: int) -> None:
     while True:
         user = storage.user("console", f"runner{i}", f"Runner {i}")
         ack(f"user {i}")
-        storage.save_plan(user.id, {"i": i}, {"weeks": [i]})
+        storage.save_plan(user.id, *stored_plan(text=f"plan {i}"))
         ack(f"plan {i}")
         storage.claim_reminder(user.id, DAY)
         ack(f"claim {i}")
@@ -47,7 +48,7 @@ def contend(storage: SqlStorage, go: Path, rounds: int) -> None:
     for i in range(rounds):
         user = storage.user("console", "shared", "Shared")
         storage.add_turn(user.id, "user", f"round {i}")
-        storage.save_plan(user.id, {"round": i}, {})
+        storage.save_plan(user.id, *stored_plan(text=f"round {i}"))
         claims.append(storage.claim_reminder(user.id, DAY + timedelta(days=i)))
     print(json.dumps(claims), flush=True)
 

@@ -14,7 +14,7 @@ from bot.core.checkins import COMMAND_STATUS, diff_text, is_red_flag, parse_chec
 from bot.core.commands import Argument, Command
 from bot.core.errors import UserFacingError
 from bot.core.features.context import NO_PLAN, Context
-from bot.core.features.shared import history, plan_of, reply, request_of, sentence
+from bot.core.features.shared import history, reply, request_of, sentence
 from bot.core.messages import OutgoingFile, OutgoingMessage
 from bot.core.ports import CheckInRecord, PlanRecord, UserRecord
 from bot.core.red_flags import red_flags, safety_advice
@@ -27,7 +27,7 @@ from bot.plans.model import days_of
 async def check_in(ctx: Context, details: str, *, status: Status) -> list[OutgoingMessage]:
     user, record = await ctx.active()
     today = ctx.local_date(user)
-    plan, units = plan_of(record), record.units
+    plan, units = record.plan, record.units
     parsed = parse_checkin(details, today, units)
     day = days_of(plan).get(parsed.day.isoformat())
     if day is None:
@@ -72,11 +72,11 @@ async def _adapted(
         return reply(f"{logged} {sentence(result.reason)}")
     if result.plan == record.plan:
         return reply(f"{logged} {sentence(result.reason)} Your plan already allows for it.")
-    request = dict(record.request)
+    request = record.request.copy()
     if result.rule == "too_hard":
         request["vdot_ease"] = request.get("vdot_ease", 0.0) + VDOT_STEP
         request["eased_on"] = ctx.local_date(user).isoformat()
-    saved = await ctx.storage.save_plan_version(user.id, request, dict(result.plan), result.reason)
+    saved = await ctx.storage.save_plan_version(user.id, request, result.plan, result.reason)
     return reply(
         f"{logged} I've adapted your plan (version {saved.version}): "
         f"{sentence(result.reason)} Send /plan diff to see what changed, /why for today."
@@ -91,22 +91,18 @@ async def plan_diff(ctx: Context, user: UserRecord | None) -> list[OutgoingMessa
     before = await ctx.storage.previous_version(user.id)
     if before is None:
         return reply("Your plan hasn't changed since you built it: nothing to compare.")
-    return reply(
-        diff_text(plan_of(before), plan_of(record), record.reason, record.version, record.units)
-    )
+    return reply(diff_text(before.plan, record.plan, record.reason, record.version, record.units))
 
 
 async def why(ctx: Context, words: str) -> list[OutgoingMessage]:
     user, record = await ctx.active()
-    text = why_text(
-        plan_of(record), ctx.local_date(user), record.reason, record.version, record.units
-    )
+    text = why_text(record.plan, ctx.local_date(user), record.reason, record.version, record.units)
     return reply(text)
 
 
 async def progress(ctx: Context, words: str) -> list[OutgoingMessage]:
     user, record = await ctx.active()
-    plan, units = plan_of(record), record.units
+    plan, units = record.plan, record.units
     done = await history(ctx.storage, user, plan)
     rows = adherence.adherence(plan, done, ctx.local_date(user))
     text = OutgoingMessage(text=adherence.progress_text(rows, units))

@@ -16,7 +16,7 @@ from bot.core.calculators import answer_numeric
 from bot.core.checkins import actions_for
 from bot.core.features.checkins import check_in
 from bot.core.features.context import Context
-from bot.core.features.shared import plan_of, reply
+from bot.core.features.shared import reply
 from bot.core.messages import Action, OutgoingMessage
 from bot.core.plan_answers import PlanView, answer
 from bot.core.plan_questions import PlanQuestion
@@ -43,7 +43,7 @@ async def small_talk(ctx: Context, text: str) -> list[OutgoingMessage] | None:
     record = await ctx.active_plan(user)
     if kind == "greeting" and record is not None:
         today = ctx.local_date(user)
-        day = days_of(plan_of(record)).get(today.isoformat())
+        day = days_of(record.plan).get(today.isoformat())
         if day is not None:
             today_line = f"Today: {describe_day(day, record.units)}."
     return reply(smalltalk.reply_to(kind, ctx.message.display_name, today_line))
@@ -73,7 +73,7 @@ async def run_report(ctx: Context, text: str) -> list[OutgoingMessage] | None:
                 actions=(Action("Sick", f"/sick {report.day.isoformat()}"),),
             )
         ]
-    day = days_of(plan_of(record)).get(report.day.isoformat())
+    day = days_of(record.plan).get(report.day.isoformat())
     if day is not None and day["kind"] == "rest" and report.status != "skip":
         return reply(
             f"Nice one! {report.day:%A %d %b} was a rest day in your plan, so there's nothing to "
@@ -90,7 +90,7 @@ async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None
     user = await ctx.find_user()
     record = await ctx.active_plan(user)
     today = ctx.local_date(user)
-    plan = plan_of(record) if record else None
+    plan = record.plan if record else None
     start = plan_start(plan) if plan else None
     if red_flags(text) or answer_numeric(text) is not None:
         return None  # safety advice comes first; a calculation is the calculators' job

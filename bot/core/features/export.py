@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from bot.core.commands import Command
 from bot.core.features.context import Context
-from bot.core.features.shared import file_stem, plan_files, plan_of
+from bot.core.features.shared import file_stem, plan_files
 from bot.core.messages import OutgoingFile, OutgoingMessage
 from bot.plans import render
 
 
 async def export(ctx: Context, words: str) -> list[OutgoingMessage]:
     _, record = await ctx.active()
-    plan = plan_of(record)
+    plan = record.plan
     data = render.to_json(plan).encode()
     return [
         OutgoingMessage(text="Your plan: import the .ics into Google or Apple Calendar."),

@@ -15,7 +15,7 @@ from bot.core.commands import Argument, Command
 from bot.core.errors import UserFacingError
 from bot.core.features.checkins import plan_diff
 from bot.core.features.context import Context
-from bot.core.features.shared import defaults, plan_files, plan_of, reply, request_dict
+from bot.core.features.shared import defaults, plan_files, reply, request_dict
 from bot.core.messages import OutgoingMessage
 from bot.plans import render
 from bot.plans.generator import generate_plan
@@ -63,7 +63,7 @@ async def plan(ctx: Context, args: PlanArgs) -> list[OutgoingMessage]:
             raise UserFacingError(
                 "tell me the race and the weeks, e.g. /plan 10k 8weeks or /plan half 12w 4days"
             )
-        return reply(render.overview_text(plan_of(record), record.units))
+        return reply(render.overview_text(record.plan, record.units))
     parsed, asked = _request(args, ctx.local_date(user), defaults(await ctx.profile(user)))
     built = generate_plan(parsed.request)
     user = user or await ctx.user()

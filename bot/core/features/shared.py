@@ -1,21 +1,20 @@
-"""Plan helpers several features share: the stored request, the plan's dates, its files.
+"""Plan helpers several features share: the stored request, the runner's history, the files.
 
-A stored plan is a plain dict (storage knows nothing of the plans engine); these are the few
-places that turn it back into the engine's types, so every feature reads it the same way.
+A plan is stored as the JSON it is (``Plan``), beside its request (``StoredRequest``); these are
+the places that turn the stored request back into the engine's ``PlanRequest``, so every
+feature reads it the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict
 from datetime import date
-from typing import Any
 
 from bot.core.messages import OutgoingFile, OutgoingMessage
 from bot.core.ports import PlanRecord, PlanRenderer, ProfileRecord, Storage, UserRecord
 from bot.plans import render
 from bot.plans.adapt import CheckIn
-from bot.plans.model import Plan, PlanRequest, RecentRace, Units, plan_start
+from bot.plans.model import Plan, PlanRequest, RecentRace, StoredRequest, Units, plan_start
 from bot.plans.request import PlanDefaults
 
 
@@ -26,10 +25,6 @@ def reply(text: str) -> list[OutgoingMessage]:
 def sentence(text: str) -> str:
     """A refusal or reason as a sentence: capital first, full stop last."""
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
-
-
-def plan_of(record: PlanRecord) -> Plan:
-    return record.plan  # type: ignore[return-value]
 
 
 async def history(storage: Storage, user: UserRecord, plan: Plan) -> list[CheckIn]:
@@ -56,17 +51,30 @@ def defaults(profile: ProfileRecord) -> PlanDefaults:
     )
 
 
-def request_dict(request: PlanRequest, units: Units, text: str) -> dict[str, Any]:
+def request_dict(request: PlanRequest, units: Units, text: str) -> StoredRequest:
     """The request as stored with the plan, so an adaptation can regenerate from it."""
-    data = asdict(request)
-    data["start"] = request.start.isoformat()
-    return {"text": text, "units": units, **data}
+    race = request.recent_race
+    return {
+        "text": text,
+        "units": units,
+        "race": request.race,
+        "weeks": request.weeks,
+        "days_per_week": request.days_per_week,
+        "weekly_km": request.weekly_km,
+        "start": request.start.isoformat(),
+        "long_run_day": request.long_run_day,
+        "recent_race": (
+            None if race is None else {"distance_km": race.distance_km, "time_s": race.time_s}
+        ),
+        "longest_run_km": request.longest_run_km,
+        "vdot_ease": request.vdot_ease,
+    }
 
 
 def request_of(record: PlanRecord) -> PlanRequest:
     """The stored request (``request_dict``) as the generator's input again."""
     data = record.request
-    race = data.get("recent_race")
+    race = data["recent_race"]
     return PlanRequest(
         race=data["race"],
         weeks=data["weeks"],

@@ -8,7 +8,7 @@ from bot.core.checkins import actions_for
 from bot.core.commands import Argument, Command
 from bot.core.errors import UserFacingError
 from bot.core.features.context import Context
-from bot.core.features.shared import plan_of, reply
+from bot.core.features.shared import reply
 from bot.core.messages import OutgoingMessage
 from bot.plans import render
 from bot.plans.model import days_of, plan_start, race_day
@@ -19,7 +19,7 @@ async def today(ctx: Context, words: str) -> list[OutgoingMessage]:
     """Today's workout with its one-tap check-in answers; before and after the plan, a pointer."""
     user, record = await ctx.active()
     day_of = ctx.local_date(user)
-    plan, units = plan_of(record), record.units
+    plan, units = record.plan, record.units
     start = plan_start(plan)
     if day_of < start:
         upcoming = next(day for day in plan["weeks"][0]["days"] if day["kind"] != "rest")
@@ -38,7 +38,7 @@ async def today(ctx: Context, words: str) -> list[OutgoingMessage]:
 async def week(ctx: Context, number: str) -> list[OutgoingMessage]:
     """Week ``number`` of the plan, or the week the runner is in (clamped to the plan)."""
     user, record = await ctx.active()
-    plan = plan_of(record)
+    plan = record.plan
     if number:
         if not number.isdigit():
             raise UserFacingError(f"'{number[:20]}' is not a week number: try /week 3")

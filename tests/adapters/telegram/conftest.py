@@ -32,7 +32,8 @@ class Answers:
     def __init__(self) -> None:
         self.release = asyncio.Event()
 
-    async def __call__(self, asker: Asker, text: str) -> str:
+    async def __call__(self, asker: Asker | None, text: str) -> str:
+        """``asker`` None: a test asking what the pipeline would answer, on no one's behalf."""
         if "#slow" in text:
             await self.release.wait()
         if "#long" in text:
