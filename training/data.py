@@ -41,6 +41,7 @@ from bot.plans.model import (
     PlanRequestError,
     RaceName,
     RecentRace,
+    Units,
     days_of,
 )
 from bot.plans.workouts import describe_day
@@ -171,7 +172,7 @@ def make_runner(rng: random.Random) -> Runner:
         _, km, clock = _race_result(rng)
         weekly, days = float(rng.choice(range(20, 75, 5))), rng.randint(3, 6)
         race = rng.choice(PLAN_RACES)[0]
-        units = rng.choice(("km", "km", "mi"))
+        units: Units = rng.choice(("km", "km", "mi"))
         seconds = science.parse_clock(clock)
         request = PlanRequest(
             race, rng.randint(10, 18), days, weekly, start=date(2027, 1, 4),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from bot.plans.model import Plan, StoredRequest, Units
+from bot.plans.model import Plan, Status, StoredRequest, Units, Weekday
 
 if TYPE_CHECKING:
     from bot.core.messages import OutgoingMessage
@@ -38,11 +38,11 @@ class ProfileRecord:
 
     weekly_km: float | None = None
     days_per_week: int | None = None
-    long_run_day: str | None = None
+    long_run_day: Weekday | None = None
     recent_race_km: float | None = None
     recent_race_s: float | None = None
     goal: str | None = None
-    units: str | None = None  # "km" or "mi": how the runner wants distances and paces
+    units: Units | None = None  # how the runner wants distances and paces
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class PlanRecord:
 @dataclass(frozen=True)
 class CheckInRecord:
     day: date
-    status: str  # done, skipped, hard, niggle, sick
+    status: Status
     distance_km: float | None = None
     effort: int | None = None
     note: str | None = None

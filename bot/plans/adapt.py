@@ -37,10 +37,10 @@ from bot.plans.model import (
     Plan,
     PlanRequest,
     PlanRequestError,
+    Status,
     Week,
 )
 
-Status = Literal["done", "skipped", "hard", "niggle", "sick"]
 Rule = Literal["carry_on", "bridge", "rebuild", "sick", "niggle", "too_hard", "stop"]
 STATUSES: tuple[Status, ...] = ("done", "skipped", "hard", "niggle", "sick")
 RAN: frozenset[str] = frozenset({"done", "hard", "niggle"})

@@ -32,6 +32,7 @@ DayKind = Literal[
     "cross",
 ]
 Units = Literal["km", "mi"]
+Status = Literal["done", "skipped", "hard", "niggle", "sick"]  # how a runner says a day went
 
 SCHEMA_ID = "runcoach.plan/1"
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

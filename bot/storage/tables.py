@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.plans.model import Plan as PlanJson
-from bot.plans.model import StoredRequest
+from bot.plans.model import Status, StoredRequest, Units, Weekday
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -136,11 +136,11 @@ class Profile(Base):
     user_id: Mapped[int] = mapped_column(_user_fk(), primary_key=True)
     weekly_km: Mapped[float | None] = mapped_column(Float)
     days_per_week: Mapped[int | None] = mapped_column(Integer)
-    long_run_day: Mapped[str | None] = mapped_column(String(16))
+    long_run_day: Mapped[Weekday | None] = mapped_column(String(16))
     recent_race_km: Mapped[float | None] = mapped_column(Float)
     recent_race_s: Mapped[float | None] = mapped_column(Float)
     goal: Mapped[str | None] = mapped_column(NulSafeText)
-    units: Mapped[str | None] = mapped_column(String(2))
+    units: Mapped[Units | None] = mapped_column(String(2))
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -171,7 +171,7 @@ class CheckIn(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(_user_fk())
     day: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))  # done, skipped, hard, niggle, sick
+    status: Mapped[Status] = mapped_column(String(16))
     distance_km: Mapped[float | None] = mapped_column(Float)
     effort: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(NulSafeText)

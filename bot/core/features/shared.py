@@ -30,7 +30,7 @@ def sentence(text: str) -> str:
 async def history(storage: Storage, user: UserRecord, plan: Plan) -> list[CheckIn]:
     """The runner's check-ins since the plan started, as the adaptation rules read them."""
     return [
-        CheckIn(c.day, c.status, c.distance_km, c.effort)  # type: ignore[arg-type]
+        CheckIn(c.day, c.status, c.distance_km, c.effort)
         for c in await storage.checkins(user.id, plan_start(plan))
     ]
 
@@ -46,8 +46,8 @@ def defaults(profile: ProfileRecord) -> PlanDefaults:
         days=profile.days_per_week,
         weekly_km=profile.weekly_km,
         recent_race=race,
-        long_run_day=profile.long_run_day,  # type: ignore[arg-type]
-        units="mi" if profile.units == "mi" else "km",
+        long_run_day=profile.long_run_day,
+        units=profile.units or "km",
     )
 
 
