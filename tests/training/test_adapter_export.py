@@ -4,6 +4,7 @@ computes, so shipping the adapter beside the bundled base ships the fine-tune it
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gguf
 import numpy as np
@@ -12,18 +13,21 @@ import torch
 from llama_cpp import Llama
 
 from tests.training.test_export import PROMPT, sharpen_attention
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 from training import adapter_export, export
 from training.base_model import load_model, load_tokenizer
 from training.gguf_file import read_metadata, scalar
 
 
-def random_adapter(model: object, out: Path) -> object:
+def random_adapter(model: PreTrainedModel, out: Path) -> object:
     """A peft LoRA on q/k/v/o whose B is not zero (peft starts it at zero: no update at all),
     large enough to move the logits well past rounding."""
     from peft import LoraConfig, get_peft_model
 
     config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "k_proj", "v_proj", "o_proj"])
-    peft_model = get_peft_model(model, config)  # type: ignore[arg-type]
+    peft_model = get_peft_model(model, config)
     generator = torch.Generator().manual_seed(5)
     with torch.no_grad():
         for name, param in peft_model.named_parameters():
