@@ -34,6 +34,7 @@ from pathlib import Path
 from sqlalchemy import Engine, insert
 
 from bot.core import reminders
+from bot.core.features.shared import request_dict
 from bot.core.messages import OutgoingMessage
 from bot.core.reminder_dispatch import ReminderDispatcher
 from bot.plans.generator import generate_plan
@@ -102,9 +103,9 @@ def seed(engine: Engine, users: int, hot: int, rng: random.Random) -> None:
     with engine.begin() as conn:
         for start in range(0, len(rows), 10_000):
             conn.execute(insert(User), rows[start : start + 10_000])
-    plan = dict(
-        generate_plan(parse_plan_text("10k 8weeks start=2026-11-02", date(2026, 11, 1)).request)
-    )
+    words = "10k 8weeks start=2026-11-02"
+    parsed = parse_plan_text(words, date(2026, 11, 1))
+    request, plan = request_dict(parsed.request, parsed.units, words), generate_plan(parsed.request)
     due_ids = _due_ids(engine, MINUTE)
     if not due_ids:
         return
@@ -114,7 +115,7 @@ def seed(engine: Engine, users: int, hot: int, rng: random.Random) -> None:
             [
                 {
                     "user_id": uid,
-                    "request": {"units": "km"},
+                    "request": request,
                     "plan": plan,
                     "active": True,
                     "created": SEEDED_AT,

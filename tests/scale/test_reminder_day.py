@@ -21,14 +21,15 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
 from bot.core import reminders
+from bot.core.features.shared import request_dict
 from bot.plans.generator import generate_plan
+from bot.plans.model import Week
 from bot.plans.request import parse_plan_text
 from bot.storage import migrate
 from bot.storage.db import create_engine
@@ -108,11 +109,12 @@ def seed(engine: Engine, runners: list[tuple[str, time, str]]) -> None:
             ],
         )
         ids = conn.scalars(select(User.id)).all()
-        plan: dict[str, Any] = dict(
-            generate_plan(parse_plan_text("10k 8weeks start=2026-03-02", date(2026, 3, 1)).request)
-        )
+        words = "10k 8weeks start=2026-03-02"
+        parsed = parse_plan_text(words, date(2026, 3, 1))
+        request = request_dict(parsed.request, parsed.units, words)
+        plan = generate_plan(parsed.request)
         around = {(START.date() + timedelta(days=d)).isoformat() for d in (-1, 0, 1, 2)}
-        weeks = [
+        weeks: list[Week] = [
             {**week, "days": [day for day in week["days"] if day["date"] in around]}
             for week in plan["weeks"]
         ]
@@ -122,7 +124,7 @@ def seed(engine: Engine, runners: list[tuple[str, time, str]]) -> None:
             [
                 {
                     "user_id": user_id,
-                    "request": {"units": "km"},
+                    "request": request,
                     "plan": plan,
                     "active": True,
                     "created": START,
