@@ -61,6 +61,11 @@ def _gguf(config: Config) -> Path:
     return config.run_dir / f"model.{config.export.quant}.gguf"
 
 
+def _adapter_gguf(config: Config) -> Path:
+    """The update alone, for the base GGUF as it is: what the bot ships."""
+    return config.run_dir / "adapter.gguf"
+
+
 def plan_of_work(config: Config, stages: tuple[str, ...]) -> list[str]:
     import importlib.util
 
@@ -82,8 +87,14 @@ def plan_of_work(config: Config, stages: tuple[str, ...]) -> list[str]:
             f"test loss and answer eval ({config.evaluate.questions}) of base and tuned "
             f"-> {config.report_dir}"
         ),
-        "export": f"merge the adapter, write {config.export.quant} GGUF -> {_gguf(config)}",
-        "promote": f"if the tuned model wins, write {config.promote.settings_file} + model card",
+        "export": (
+            f"merge the adapter, write {config.export.quant} GGUF -> {_gguf(config)}, and the "
+            f"GGUF LoRA adapter -> {_adapter_gguf(config)}"
+        ),
+        "promote": (
+            f"if the tuned model wins, its adapter, report and model card -> "
+            f"models/{config.run.name}/, and {config.promote.settings_file}"
+        ),
     }
     return [f"{i}. {stage}: {steps[stage]}" for i, stage in enumerate(stages, start=1)]
 
@@ -168,6 +179,7 @@ def run_hpo(config: Config) -> None:
 
 def run_export(config: Config) -> Path:
     from training import export
+    from training.adapter_export import write_adapter
     from training.base_model import load_model, resolve_base
 
     began = time.perf_counter()
@@ -181,6 +193,8 @@ def run_export(config: Config) -> Path:
     model = export.merged(load_model(base), config.run_dir / "adapter")
     out = export.write_gguf(export.state_of(model), base, _gguf(config), quant=config.export.quant)
     console.print(f"GGUF -> {out} ({out.stat().st_size / 2**20:.1f} MiB)")
+    lora = write_adapter(config.run_dir / "adapter", base, _adapter_gguf(config))
+    console.print(f"GGUF LoRA adapter -> {lora} ({lora.stat().st_size / 2**20:.1f} MiB)")
     _timed(config, "export", began)
     return out
 
@@ -191,6 +205,7 @@ def run_evaluate(config: Config) -> None:
     from training.evaluate import (
         Side,
         answer_eval,
+        conversation_eval,
         question_count,
         serving_speed,
         test_loss,
@@ -198,10 +213,11 @@ def run_evaluate(config: Config) -> None:
     )
 
     began = time.perf_counter()
-    if not _gguf(config).is_file():
+    if not _gguf(config).is_file() or not _adapter_gguf(config).is_file():
         run_export(config)
     dataset = data.load(config)
     adapter = config.run_dir / "adapter"
+    base_gguf, lora = resolve_base(config.run.base), _adapter_gguf(config)
     n = question_count(config)
     with _progress() as progress:
         losses = progress.add_task("test loss", total=2)
@@ -209,26 +225,32 @@ def run_evaluate(config: Config) -> None:
         progress.advance(losses)
         tuned_loss = test_loss(config, dataset, adapter)
         progress.advance(losses)
-        asked = progress.add_task("answer eval", total=2 * n)
-        base_score = answer_eval(
-            config, resolve_base(config.run.base), lambda: progress.advance(asked)
-        )
+        asked = progress.add_task("answer eval", total=3 * n)
+        base_score = answer_eval(config, base_gguf, lambda: progress.advance(asked))
         tuned_score = answer_eval(config, _gguf(config), lambda: progress.advance(asked))
+        adapter_score = answer_eval(config, base_gguf, lambda: progress.advance(asked), lora=lora)
+        talked = progress.add_task("conversations", total=None)
+        base_talk = conversation_eval(config, base_gguf, lambda: progress.advance(talked))
+        adapter_talk = conversation_eval(
+            config, base_gguf, lambda: progress.advance(talked), lora=lora
+        )
     serving = {
-        "base": serving_speed(config, resolve_base(config.run.base), dataset),
+        "base": serving_speed(config, base_gguf, dataset),
         "tuned": serving_speed(config, _gguf(config), dataset),
+        "adapter": serving_speed(config, base_gguf, dataset, lora=lora),
     }
     _timed(config, "evaluate", began)
     timings = json.loads((config.run_dir / "timings.json").read_text())
     training = json.loads((adapter / "log_history.json").read_text())
     out = write_report(
         config,
-        Side(base_loss, base_score),
+        Side(base_loss, base_score, base_talk),
         Side(tuned_loss, tuned_score),
         training,
         sum(timings.values()),
         {split: len(dataset[split]) for split in dataset},
         serving,
+        adapter=Side(tuned_loss, adapter_score, adapter_talk),
     )
     console.print((out / "README.md").read_text())
 
@@ -236,7 +258,7 @@ def run_evaluate(config: Config) -> None:
 def run_promote(config: Config) -> None:
     from training.promote import promote
 
-    verdict = promote(config, _gguf(config))
+    verdict = promote(config, _adapter_gguf(config))
     verb = "[green]promoted[/green]" if verdict.promoted else "[yellow]not promoted[/yellow]"
     console.print(f"{verb}: {verdict.reason}")
 

@@ -12,6 +12,12 @@ shown). ``model_score`` is what the model itself contributes: over the questions
 put to it, the fact score of its draft when the checks let it through, and 0 when they did not
 (the runner got the entry instead). The gate wants the tuned model to win on ``model_score``
 without losing any ``pipeline_score``.
+
+The conversational eval (``bot.eval_conversations``) asks the cases that reach the model
+(knowledge questions, follow-ups after earlier turns, out-of-scope and red-flag messages) as a
+runner with a stored plan would, model drafting on: what runners read in a conversation.
+
+Any model can be scored with a GGUF LoRA adapter beside it (``lora``): that is what ships.
 """
 
 from __future__ import annotations
@@ -24,8 +30,15 @@ from pathlib import Path
 
 from bot.core.answers import SYSTEM_PROMPT
 from bot.core.ports import ChatMessage, ChatModel
+from bot.eval_conversations import Case, conversation_runner
 from bot.evaluation import EvalQuestion, coach_answers, fact_score
+from bot.knowledge.index import open_index
 from bot.llm.llama_cpp_backend import LlamaCppBackend
+from bot.settings import Settings
+
+# The conversational cases whose reply can come from the model; plans, calculators, small talk
+# and statements are answered without it, alike for any model.
+MODEL_KINDS = frozenset({"knowledge", "followup", "out-of-scope", "red-flag"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,13 @@ class _AskedModel:
         await self._model.close()
 
 
+@dataclass(frozen=True)
+class ConversationScore:
+    score: float  # mean fact score of the replies, as runners read them
+    wrong: float  # share of confidently wrong replies
+    cases: int
+
+
 def summarise(rows: Sequence[tuple[bool, bool, float]]) -> AnswerScore:
     """``rows``: (the model was asked, its draft was shown, the fact score of the answer)."""
     asked = [(shown, score) for was_asked, shown, score in rows if was_asked]
@@ -67,6 +87,19 @@ def summarise(rows: Sequence[tuple[bool, bool, float]]) -> AnswerScore:
     )
 
 
+async def _load(
+    gguf: Path, lora: Path | None, *, context_tokens: int, threads: int
+) -> LlamaCppBackend:
+    return await LlamaCppBackend.load(
+        gguf,
+        context_tokens=context_tokens,
+        threads=threads,
+        timeout_s=300,
+        system_prompt=SYSTEM_PROMPT,
+        lora_path=lora,
+    )
+
+
 async def _score(
     gguf: Path,
     questions: list[EvalQuestion],
@@ -75,16 +108,9 @@ async def _score(
     context_tokens: int,
     threads: int,
     advance: Callable[[], None],
+    lora: Path | None = None,
 ) -> AnswerScore:
-    model = _AskedModel(
-        await LlamaCppBackend.load(
-            gguf,
-            context_tokens=context_tokens,
-            threads=threads,
-            timeout_s=300,
-            system_prompt=SYSTEM_PROMPT,
-        )
-    )
+    model = _AskedModel(await _load(gguf, lora, context_tokens=context_tokens, threads=threads))
     rows = []
     async with coach_answers(model, max_tokens=max_tokens) as answer_of:
         for question in questions:
@@ -106,11 +132,68 @@ def score_gguf(
     context_tokens: int,
     threads: int,
     advance: Callable[[], None] = lambda: None,
+    lora: Path | None = None,
 ) -> AnswerScore:
     return asyncio.run(
         _score(
             gguf,
             questions,
+            max_tokens=max_tokens,
+            context_tokens=context_tokens,
+            threads=threads,
+            advance=advance,
+            lora=lora,
+        )
+    )
+
+
+async def _conversations(
+    gguf: Path,
+    cases: list[Case],
+    *,
+    lora: Path | None,
+    max_tokens: int,
+    context_tokens: int,
+    threads: int,
+    advance: Callable[[], None],
+) -> ConversationScore:
+    cache = Settings().cache_dir
+    assert cache is not None  # the settings default it under data_dir
+    index = await asyncio.to_thread(open_index, cache)
+    model = await _load(gguf, lora, context_tokens=context_tokens, threads=threads)
+    results = []
+    try:
+        async with conversation_runner(model, index, max_tokens=max_tokens) as run:
+            for case in cases:
+                results.append(await run(case))
+                advance()
+    finally:
+        await model.close()
+        index.close()
+    return ConversationScore(
+        statistics.mean(r.score for r in results) if results else 0.0,
+        sum(r.wrong for r in results) / len(results) if results else 0.0,
+        len(results),
+    )
+
+
+def score_conversations(
+    gguf: Path,
+    cases: list[Case],
+    *,
+    max_tokens: int,
+    context_tokens: int,
+    threads: int,
+    lora: Path | None = None,
+    advance: Callable[[], None] = lambda: None,
+) -> ConversationScore:
+    """Conversational ``cases`` (those of ``MODEL_KINDS`` judge a model) through the whole
+    coach, with ``gguf`` (and ``lora``) drafting."""
+    return asyncio.run(
+        _conversations(
+            gguf,
+            cases,
+            lora=lora,
             max_tokens=max_tokens,
             context_tokens=context_tokens,
             threads=threads,

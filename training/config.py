@@ -71,6 +71,7 @@ class HpoConfig:
 @dataclass(frozen=True)
 class EvaluateConfig:
     questions: str = "tests/eval/questions.jsonl"
+    conversations: str = "tests/eval/conversations.jsonl"
     limit: int = 0
     max_tokens: int = 160
     context_tokens: int = 2048

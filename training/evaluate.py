@@ -18,8 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.eval_conversations import load_cases
 from bot.evaluation import load_questions
-from training.answer_score import AnswerScore, score_gguf
+from training.answer_score import (
+    MODEL_KINDS,
+    AnswerScore,
+    ConversationScore,
+    score_conversations,
+    score_gguf,
+)
 from training.base_model import load_model, resolve_base
 from training.bases import named
 from training.config import Config
@@ -31,18 +38,23 @@ from training.promote import gate
 class Side:
     test_loss: float
     answers: AnswerScore
+    conversations: ConversationScore | None = None
 
     @property
     def perplexity(self) -> float:
         return math.exp(self.test_loss)
 
     def scores(self) -> dict[str, float]:
-        return {
+        scores = {
             "test_loss": self.test_loss,
             "eval_score": self.answers.model_score,
             "pipeline_score": self.answers.pipeline_score,
             "drafts_shown": self.answers.drafts_shown,
         }
+        if self.conversations is not None:
+            scores["conversation_score"] = self.conversations.score
+            scores["conversation_wrong"] = self.conversations.wrong
+        return scores
 
 
 def test_loss(config: Config, dataset: Any, adapter_dir: Path | None) -> float:
@@ -58,7 +70,11 @@ def test_loss(config: Config, dataset: Any, adapter_dir: Path | None) -> float:
 
 
 def answer_eval(
-    config: Config, gguf: Path, advance: Callable[[], None] = lambda: None
+    config: Config,
+    gguf: Path,
+    advance: Callable[[], None] = lambda: None,
+    *,
+    lora: Path | None = None,
 ) -> AnswerScore:
     questions = load_questions(config.root / config.evaluate.questions)
     if config.evaluate.limit:
@@ -70,9 +86,40 @@ def answer_eval(
         context_tokens=config.evaluate.context_tokens,
         threads=config.run.threads,
         advance=advance,
+        lora=lora,
     )
 
 
+def conversation_eval(
+    config: Config,
+    gguf: Path,
+    advance: Callable[[], None] = lambda: None,
+    *,
+    lora: Path | None = None,
+) -> ConversationScore:
+    """The conversational eval's model-answered cases, drafting on (``answer_score``)."""
+    cases = [
+        case
+        for case in load_cases(config.root / config.evaluate.conversations)
+        if case.kind in MODEL_KINDS
+    ]
+    if config.evaluate.limit:
+        cases = cases[: config.evaluate.limit]
+    return score_conversations(
+        gguf,
+        cases,
+        max_tokens=config.evaluate.max_tokens,
+        context_tokens=config.evaluate.context_tokens,
+        threads=config.run.threads,
+        lora=lora,
+        advance=advance,
+    )
+
+
+TABLE_HEAD = (
+    "| | test loss | perplexity | answer eval (model's own answers) | drafts shown "
+    "| what runners read | conversations (score; confidently wrong) |"
+)
 SPEED_PROMPTS = 3  # test-split prompts timed per model, median taken
 SPEED_TOKENS = 48  # tokens timed per prompt: a rate, not an answer, so no need for all of it
 
@@ -161,7 +208,10 @@ def write_report(
     wall_s: float,
     dataset_sizes: dict[str, int],
     serving: dict[str, dict[str, float]] | None = None,
+    adapter: Side | None = None,
 ) -> Path:
+    """The report; ``adapter`` is the tuned update as a GGUF LoRA adapter on the base GGUF
+    itself, which is what the bot ships (the merged ``tuned`` model is exported for reference)."""
     out = config.report_dir
     out.mkdir(parents=True, exist_ok=True)
     base_model = named(config.run.base)
@@ -181,16 +231,28 @@ def write_report(
         "config": config.as_dict(),
         "wall_s": wall_s,
     }
+    if adapter is not None:
+        report["adapter"] = adapter.scores()
     if serving:
         report["serving"] = serving
     (out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
     verdict = gate(report)
     outcome = "passed" if verdict.promoted else "failed"
+    judged = [side.conversations for side in (base, tuned, adapter) if side and side.conversations]
+    conversation_cases = judged[0].cases if judged else 0
+    sides = [("base", base), (f"tuned, merged ({config.export.quant})", tuned)]
+    if adapter is not None:
+        sides.append(("tuned, adapter on the base GGUF (shipped)", adapter))
     rows = "\n".join(
         f"| {name} | {side.test_loss:.4f} | {side.perplexity:.2f} | "
         f"{side.answers.model_score:.3f} | {side.answers.drafts_shown:.2f} | "
-        f"{side.answers.pipeline_score:.3f} |"
-        for name, side in (("base", base), ("tuned", tuned))
+        f"{side.answers.pipeline_score:.3f} | "
+        + (
+            f"{side.conversations.score:.3f}; {side.conversations.wrong:.0%} |"
+            if side.conversations
+            else "- |"
+        )
+        for name, side in sides
     )
     speeds = "".join(
         f"\n{name}: {side['ttft_s']:.2f} s to the first token, "
@@ -213,14 +275,18 @@ dropout={config.lora.dropout} on {", ".join(config.lora.target_modules)}; lr
 {config.train.learning_rate} ({config.train.scheduler}), {config.train.epochs} epoch(s), max
 length {config.train.max_length}, seed {config.run.seed}. Data (examples): {dataset_sizes}.
 
-| | test loss | perplexity | answer eval (model's own answers) | drafts shown | what runners read |
-| --- | ---: | ---: | ---: | ---: | ---: |
+{TABLE_HEAD}
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
 {rows}
 
 The answer eval runs {report["questions_to_the_model"]} of the eval's questions through the
 bot's pipeline to the model (the rest are calculators and commands, alike for both): a question
 scores its draft's facts when the grounding checks show the draft, 0 when the runner gets the
 vetted entry instead. "What runners read" scores every answer as shown, fallback included.
+"Conversations" asks the {conversation_cases} cases of `{config.evaluate.conversations}` that
+reach the model (knowledge questions with a stored plan, follow-ups after earlier turns,
+out-of-scope and red-flag messages) through the whole coach, the model drafting. The adapter
+row is what the bot serves: llama.cpp applies the LoRA update beside the base's own weights.
 
 Gate (lower test loss, higher answer eval, runners no worse off): **{outcome}**
 ({verdict.reason}).

@@ -42,6 +42,13 @@ def tiny_config(tiny_gguf: Path, tmp_path: Path) -> Config:
         )
         .replace("train", max_steps=2, eval_steps=2, batch_size=2, grad_accum=1, max_length=512)
         .replace("hpo", trials=2, trial_max_steps=1)
-        .replace("evaluate", questions=str(QUESTIONS), limit=2, max_tokens=8, context_tokens=1024)
+        .replace(
+            "evaluate",
+            questions=str(QUESTIONS),
+            conversations=str(QUESTIONS.parent / "conversations.jsonl"),
+            limit=2,
+            max_tokens=8,
+            context_tokens=1024,
+        )
         .replace("export", quant="Q8_0")
     )
