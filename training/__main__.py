@@ -118,7 +118,7 @@ def run_data(config: Config) -> Any:
 def _progress_callback(progress: Progress, task: Any) -> Any:
     from transformers import TrainerCallback
 
-    class Bar(TrainerCallback):  # type: ignore[misc]
+    class Bar(TrainerCallback):
         def on_train_begin(self, args: Any, state: Any, control: Any, **_: Any) -> None:
             progress.update(task, total=state.max_steps)
 

@@ -13,10 +13,10 @@ import json
 import math
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.eval_conversations import load_cases
 from bot.evaluation import load_questions
@@ -32,6 +32,9 @@ from training.bases import named
 from training.config import Config
 from training.finetune import trainer_for
 from training.promote import gate
+
+if TYPE_CHECKING:
+    from llama_cpp.llama_types import CreateChatCompletionStreamResponse
 
 
 @dataclass(frozen=True)
@@ -145,10 +148,12 @@ def serving_speed(
             messages = row["messages"][:-1]  # up to the question; the model writes the reply
             began = time.perf_counter()
             first, tokens = 0.0, 0
-            for chunk in llama.create_chat_completion(
+            streamed = llama.create_chat_completion(
                 messages=messages, max_tokens=SPEED_TOKENS, temperature=0, stream=True
-            ):
-                if chunk["choices"][0]["delta"].get("content"):  # type: ignore[index]
+            )
+            # llama-cpp-python types the result as streamed or not, whatever ``stream`` says.
+            for chunk in cast("Iterator[CreateChatCompletionStreamResponse]", streamed):
+                if chunk["choices"][0]["delta"].get("content"):
                     tokens += 1
                     first = first or time.perf_counter() - began
             firsts.append(first)

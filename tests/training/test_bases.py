@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any, cast
 
 import gguf
 import numpy as np
@@ -88,15 +89,24 @@ def test_gemma_template_is_gemmas_turns_with_the_system_prompt_in_the_first_user
     assert _render(served, CHAT[1:3], False).startswith("<bos><start_of_turn>user\nQ?")
 
 
+def render_jinja_template(
+    conversations: list[Any], **options: Any
+) -> tuple[list[str], list[list[tuple[int, int]]]]:
+    """transformers' renderer as it behaves: the texts, and per text the assistant replies'
+    (start, end) spans. transformers annotates it as returning a str."""
+    from transformers.utils import chat_template_utils
+
+    rendered = chat_template_utils.render_jinja_template(conversations, **options)
+    return cast(tuple[list[str], list[list[tuple[int, int]]]], rendered)
+
+
 @pytest.mark.parametrize("template", [bases.GEMMA_TEMPLATE, bases.SMOLLM2_TEMPLATE])
 def test_training_renders_what_llama_cpp_renders_and_marks_replies_with_their_stop(
     template: str,
 ) -> None:
-    from transformers.utils.chat_template_utils import render_jinja_template
-
     served = bases.without_markers(template)
     for messages, prompt in ((CHAT, False), (CHAT[:2], True), (CHAT[1:3], False)):
-        kwargs = {"bos_token": "<bos>", "add_generation_prompt": prompt}
+        kwargs: dict[str, Any] = {"bos_token": "<bos>", "add_generation_prompt": prompt}
         ours = render_jinja_template([messages], chat_template=template, **kwargs)[0][0]
         assert ours == render_jinja_template([messages], chat_template=served, **kwargs)[0][0]
     (text,), (spans,) = render_jinja_template(
