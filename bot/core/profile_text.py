@@ -8,14 +8,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any
+from typing import TypedDict
 
 from bot.core.errors import UserFacingError
 from bot.core.ports import ProfileRecord
 from bot.plans import request, science
-from bot.plans.model import PlanRequestError
+from bot.plans.model import PlanRequestError, Units, Weekday
 
 MAX_GOAL_CHARS = 200
+
+
+class ProfileUpdate(TypedDict, total=False):
+    """The ``ProfileRecord`` fields a message sets, each present only when it was named."""
+
+    weekly_km: float
+    days_per_week: int
+    long_run_day: Weekday
+    recent_race_km: float
+    recent_race_s: float
+    goal: str
+    units: Units
+
 
 _KEYS = {
     "weekly": "weekly_km",
@@ -82,9 +95,9 @@ _UNITS = re.compile(
 _GOAL = re.compile(r"(?:my\s+)?goal\s+is\s+(?:to\s+)?(.+?)(?:[.!]|$)", re.IGNORECASE)
 
 
-def parse_profile_update(text: str) -> dict[str, Any]:
+def parse_profile_update(text: str) -> ProfileUpdate:
     """Profile fields named in ``text`` (key=value or plain words); refuses bad values."""
-    fields: dict[str, Any] = {}
+    fields: ProfileUpdate = {}
     rest: list[str] = []
     for token in text.split():
         key, sep, value = token.partition("=")
@@ -98,11 +111,13 @@ def parse_profile_update(text: str) -> dict[str, Any]:
             )
         fields.update(_field(name, value))
     if rest:
-        fields = {**_plain_words(" ".join(rest)), **fields}
+        said = _plain_words(" ".join(rest))
+        said.update(fields)  # a key=value beats the same fact in plain words
+        return said
     return fields
 
 
-def _field(name: str, value: str) -> dict[str, Any]:
+def _field(name: str, value: str) -> ProfileUpdate:
     try:
         if name == "weekly_km":
             return {"weekly_km": request.parse_weekly_km(value)}
@@ -129,8 +144,8 @@ def _goal(value: str) -> str:
     return goal
 
 
-def _plain_words(text: str) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
+def _plain_words(text: str) -> ProfileUpdate:
+    fields: ProfileUpdate = {}
     if match := _WEEKLY.search(text):
         number, unit = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
         fields.update(_field("weekly_km", number + unit))
@@ -158,7 +173,7 @@ def fact_spans(text: str) -> list[tuple[int, int]]:
     return [match.span() for pattern in patterns for match in pattern.finditer(text)]
 
 
-def apply_update(profile: ProfileRecord, fields: dict[str, Any]) -> ProfileRecord:
+def apply_update(profile: ProfileRecord, fields: ProfileUpdate) -> ProfileRecord:
     return replace(profile, **fields)
 
 
