@@ -19,6 +19,11 @@ from training.config import ROOT
 from training.promote import gate
 
 DEFAULT_BASE = "smollm2-135m"  # what config/default.toml serves without a fine-tune
+SIDES = {
+    "base": "base",
+    "tuned": "tuned, merged",
+    "adapter": "tuned, adapter on the base",
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,12 @@ def reports(root: Path = ROOT) -> dict[str, dict[str, Any]]:
     return found
 
 
+def shipped(report: dict[str, Any]) -> dict[str, Any]:
+    """The tuned model as it would ship: the adapter on the base GGUF when the run scored it,
+    else the merged export."""
+    return report.get("adapter", report["tuned"])  # type: ignore[no-any-return]
+
+
 def decide(found: dict[str, dict[str, Any]]) -> Decision:
     if DEFAULT_BASE not in found:
         return Decision(None, f"no report for {DEFAULT_BASE}, the default, to compare against")
@@ -46,9 +57,9 @@ def decide(found: dict[str, dict[str, Any]]) -> Decision:
         return Decision(None, "no tuned model passed its own gate")
     name, report = max(
         passed.items(),
-        key=lambda item: (item[1]["tuned"]["eval_score"], item[1]["tuned"]["pipeline_score"]),
+        key=lambda item: (shipped(item[1])["eval_score"], shipped(item[1])["pipeline_score"]),
     )
-    tuned = report["tuned"]
+    tuned = shipped(report)
     if tuned["eval_score"] <= default["eval_score"]:
         return Decision(
             None,
@@ -62,7 +73,7 @@ def decide(found: dict[str, dict[str, Any]]) -> Decision:
             f"against the default's {default['pipeline_score']:.3f}",
         )
     others = ", ".join(
-        f"{other} {r['tuned']['eval_score']:.3f}" for other, r in found.items() if other != name
+        f"{other} {shipped(r)['eval_score']:.3f}" for other, r in found.items() if other != name
     )
     return Decision(
         name,
@@ -85,16 +96,18 @@ def table(found: dict[str, dict[str, Any]]) -> str:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, report in found.items():
-        for side in ("base", "tuned"):
+        for side in ("base", "tuned", "adapter"):
+            if side not in report:
+                continue
             scores = report[side]
             serving = report.get("serving", {}).get(side, {})
             files = serving.get("gguf_mb")
             size = _cell(files, ".0f")
             if "adapter_mb" in serving:
                 size += f" + {serving['adapter_mb']:.1f} adapter"
-            trained = side == "tuned"
+            trained = side != "base"
             lines.append(
-                f"| {BASES[name].title} | {side} | {scores['test_loss']:.4f} | "
+                f"| {BASES[name].title} | {SIDES[side]} | {scores['test_loss']:.4f} | "
                 f"{scores['eval_score']:.3f} | {scores['drafts_shown']:.0%} | "
                 f"{scores['pipeline_score']:.3f} | {_cell(serving.get('tokens_per_s'), '.1f')} | "
                 f"{_cell(serving.get('ttft_s'), '.2f')} | {size} | "
