@@ -45,7 +45,7 @@ def reports(root: Path = ROOT) -> dict[str, dict[str, Any]]:
 def shipped(report: dict[str, Any]) -> dict[str, Any]:
     """The tuned model as it would ship: the adapter on the base GGUF when the run scored it,
     else the merged export."""
-    return report.get("adapter", report["tuned"])  # type: ignore[no-any-return]
+    return report.get("adapter", report["tuned"])
 
 
 def decide(found: dict[str, dict[str, Any]]) -> Decision:
