@@ -31,6 +31,7 @@ run: $(RUNTIME)
 
 test: $(DEVTOOLS)
 	$(BIN)/ruff check .
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(DEVTOOLS)
@@ -48,4 +49,4 @@ bench-llm: $(DEVTOOLS)
 	$(BIN)/python bench/answer_eval.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis
