@@ -151,7 +151,7 @@ def chat(server: PostgresServer, counts: list[int], today: int, plans: int) -> N
             f"p95 {today_report.quantile('today', 0.95):.2f} s; "
             f"/plan {rate[1]:.1f} msg/s ({rate[1] / base[1]:.2f}x), "
             f"p95 {plan_report.quantile('plan', 0.95):.2f} s; lost {lost}, "
-            f"requests abandoned half-sent {cut_off}"
+            f"replies abandoned half-sent {cut_off}"
         )
 
 

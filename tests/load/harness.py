@@ -21,6 +21,7 @@ import itertools
 import json
 import math
 import os
+import re
 import signal
 import socket
 import sys
@@ -47,6 +48,9 @@ TOKEN = "123456789:AAF-fake-telegram-token-for-load"
 WEBHOOK_URL = "https://coach.example.org/telegram"
 WEBHOOK_SECRET = "load_test_webhook_secret_0123456789"
 REPO = Path(__file__).resolve().parents[2]
+# "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) database is locked", not the
+# "(Background on this error at: ...)" or "[SQL: ...]" lines after it.
+_EXCEPTION_LINE = re.compile(r"[A-Za-z_][\w.]*(Error|Exception|Timeout|Exit)\b")
 # What the coach says when a handler raised: an answer nobody asked for.
 APOLOGY = "something went wrong on my side"
 REPLY_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
@@ -59,7 +63,8 @@ ONE_MESSAGE: Mapping[str, int] = {"sendMessage": 1}
 @dataclass
 class TimedBotApi(FakeBotApi):
     """The fake Bot API, noting when each message the bot sent reached it, and how many
-    requests the bot gave up on before sending them whole (its HTTP client timed out)."""
+    replies the bot gave up on before sending them whole (its HTTP client timed out). A
+    "typing..." cut short is not counted: the bot cancels it when the answer is ready."""
 
     arrivals: dict[int, list[tuple[float, Sent]]] = field(default_factory=dict)
     cut_off: int = 0
@@ -68,7 +73,8 @@ class TimedBotApi(FakeBotApi):
         try:
             return await super()._dispatch(request)
         except ConnectionResetError:
-            self.cut_off += 1
+            if request.match_info["method"] in REPLY_METHODS:
+                self.cut_off += 1
             return web.Response(status=400)  # nobody is left to read it
 
     async def _record(self, sent: Sent) -> None:
@@ -115,18 +121,27 @@ class Worker:
         return "\n".join(text.splitlines()[-lines:])
 
     def problems(self, kinds: int = 8) -> str:
-        """Its WARNING and worse log lines, each kind once with a count (the time stripped):
-        what to read first when replies were late or lost."""
+        """Its WARNING and worse log lines, each kind once with a count (the time stripped) and,
+        for one that logged a traceback, the exception it ended in: what to read first when
+        replies were late, wrong or lost."""
         try:
             lines = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return "(no log)"
-        found = Counter(
-            line.split(" ", 2)[2][:200]
-            for line in lines
-            if any(f" {level} " in line for level in ("WARNING", "ERROR", "CRITICAL"))
-        )
-        return "\n".join(f"{n} x {line}" for line, n in found.most_common(kinds))
+        found: Counter[str] = Counter()
+        entry = ""
+        for line in [*lines, "0000-00-00 end"]:
+            if not line[:4].isdigit():  # a traceback: keep the last line naming the exception
+                if entry and _EXCEPTION_LINE.match(line):
+                    found[entry] -= 1
+                    entry = entry.split(" <- ")[0] + " <- " + line.strip()[:160]
+                    found[entry] += 1
+                continue
+            entry = ""
+            if any(f" {level} " in line for level in ("WARNING", "ERROR", "CRITICAL")):
+                entry = line.split(" ", 2)[-1][:200]
+                found[entry] += 1
+        return "\n".join(f"{n} x {line}" for line, n in found.most_common(kinds) if n > 0)
 
 
 def worker_env(
@@ -199,6 +214,9 @@ async def serve_workers(
                     stdin=asyncio.subprocess.DEVNULL,
                     stdout=log_file,
                     stderr=asyncio.subprocess.STDOUT,
+                    # A group of its own: a bot that must be killed takes its render
+                    # processes with it instead of leaving them behind.
+                    start_new_session=True,
                 )
             if pinned is not None:
                 os.sched_setaffinity(process.pid, pinned)
@@ -228,13 +246,17 @@ async def _until_ready(
 
 
 async def _stop(worker: Worker) -> None:
-    if worker.process.returncode is None:
-        worker.process.send_signal(signal.SIGTERM)
+    """SIGTERM, as `docker stop` does; a bot still running 20 s later is killed, its whole
+    process group with it."""
+    process = worker.process
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
         try:
-            await asyncio.wait_for(worker.process.wait(), timeout=20)
+            await asyncio.wait_for(process.wait(), timeout=20)
         except TimeoutError:
-            worker.process.kill()
-            await worker.process.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
 
 
 class LoadError(Exception):
@@ -310,7 +332,7 @@ class Outcome:
 class LoadReport:
     outcomes: list[Outcome]
     wall_s: float
-    cut_off: int = 0  # the bot's requests to the Bot API it abandoned half-sent
+    cut_off: int = 0  # replies the bot abandoned half-sent
 
     def of(self, kind: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.message.kind == kind]
@@ -344,7 +366,7 @@ class LoadReport:
             )
         lines.append(f"all replies in {self.wall_s:.1f} s")
         if self.cut_off:
-            lines.append(f"{self.cut_off} request(s) to the Bot API abandoned half-sent")
+            lines.append(f"{self.cut_off} repl(ies) abandoned half-sent by the bot")
         for outcome in self.lost[:10]:
             lines.append(f"lost: {outcome.message.kind} from user {outcome.message.user_id}")
         for outcome in self.wrong[:10]:
