@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
@@ -19,6 +20,13 @@ from bot.plans import render
 from bot.plans.model import Plan, Units
 
 _PRELOADED = ["__main__", "bot.plans.render"]
+RENDER_NICENESS = 5
+
+
+def _yield_to_the_bot() -> None:
+    """Runs once in each worker: drawings are the bulk work of a burst of /plan, so they run at
+    a lower CPU priority than the bot, whose loop must keep answering /today meanwhile."""
+    os.nice(RENDER_NICENESS)
 
 
 def _ready() -> None:
@@ -32,7 +40,9 @@ class RenderPool:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(_PRELOADED)
         self._workers = workers
-        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self._executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_yield_to_the_bot
+        )
 
     async def calendar(self, plan: Plan, units: Units) -> bytes:
         return await self._run(render.to_ics, plan, units)
@@ -53,5 +63,8 @@ class RenderPool:
         await asyncio.to_thread(self._executor.shutdown, wait=True)
 
     async def _run(self, draw: Callable[[Plan, Units], bytes], plan: Plan, units: Units) -> bytes:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, draw, plan, units)
+        """Submitted from a thread: ``ProcessPoolExecutor.submit`` writes to the pool's wake-up
+        pipe, and with a hundred plans submitted at once that write blocked the event loop for
+        seconds (py-spy, bench/README.md Scale; CPython gh-105829)."""
+        future = await asyncio.to_thread(self._executor.submit, draw, plan, units)
+        return await asyncio.wrap_future(future)

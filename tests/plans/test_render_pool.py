@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator
 
@@ -54,3 +55,10 @@ async def test_a_closed_pool_lets_the_drawings_in_hand_finish() -> None:
     await asyncio.sleep(0)
     await pool.close()
     assert (await drawing).startswith(b"BEGIN:VCALENDAR")
+
+
+async def test_drawings_run_at_a_lower_priority_than_the_bot(pool: RenderPool) -> None:
+    """A burst of /plan must not take the CPU from the loop answering everyone else."""
+    loop = asyncio.get_running_loop()
+    worker_niceness = await loop.run_in_executor(pool._executor, os.nice, 0)
+    assert worker_niceness > os.nice(0)
