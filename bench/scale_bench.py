@@ -276,7 +276,7 @@ def reminders(server: PostgresServer, users: int, workers: int) -> None:
     never = users - len(sent)
     shares = ", ".join(f"{len(per_worker):,}" for per_worker in handed)
     print(
-        f"reminders: {users:,} users due in one minute, {workers} workers (seeded in "
+        f"reminders: {users:,} users due in one minute, {workers} worker(s) (seeded in "
         f"{seeded:.0f} s): last handed to a sender {last:.1f} s after the start, "
         f"{len(sent) / last if last else 0:,.0f} reminders/s; per worker {shares}; "
         f"sent twice {twice}, never {never}"
