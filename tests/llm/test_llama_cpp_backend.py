@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import glob
+import os
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +18,7 @@ import pytest
 
 from bot.core.errors import ModelBusy, ModelTimeout, ModelUnavailable
 from bot.core.ports import ChatMessage
-from bot.llm.llama_cpp_backend import LlamaCppBackend, bundled_model_path
+from bot.llm.llama_cpp_backend import MODEL_NICENESS, LlamaCppBackend, bundled_model_path
 
 SYSTEM = "You are a running coach. " * 20
 
@@ -59,6 +62,23 @@ async def test_the_event_loop_keeps_running_while_the_model_works(tiny: LlamaCpp
     await collect(tiny, "tell me about tempo runs " * 20, "a", max_tokens=64)
     beating.cancel()
     assert gaps and max(gaps) < 0.25
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="threads have priorities of their own on Linux")
+async def test_drafting_runs_below_the_event_loops_priority(tiny: LlamaCppBackend) -> None:
+    """Every thread the model works on (llama.cpp's own included) yields the CPU to the loop."""
+
+    def priorities_while_generating() -> list[int]:
+        tiny._llama("tell me about tempo runs", max_tokens=4)
+        return [
+            int(Path(stat).read_text().rsplit(")", 1)[1].split()[16])  # the nice field
+            for stat in glob.glob(f"/proc/{os.getpid()}/task/*/stat")
+        ]
+
+    loop = asyncio.get_running_loop()
+    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    niceness = await loop.run_in_executor(tiny._executor, priorities_while_generating)
+    assert sorted(niceness).count(ours + MODEL_NICENESS) >= 2  # the model's thread and llama.cpp's
 
 
 async def test_users_take_turns(tiny: LlamaCppBackend) -> None:
