@@ -28,6 +28,8 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 COPY bot ./bot
 COPY migrations ./migrations
 COPY training ./training
+# The promoted adapter the default config serves (config/default.toml: model_adapter_path).
+COPY models ./models
 RUN --mount=type=cache,target=/root/.cache/pip pip install --no-deps .
 
 # The shared LLM server of docker-compose.yml: llama-cpp-python's own OpenAI-compatible server,

@@ -9,6 +9,7 @@ after its database is gone.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 import signal
@@ -100,6 +101,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """
     migrate.upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
+    log.info("%s", model_in_use(settings))
     model = LazyModel(lambda: load_model(settings))
     # Calendars and charts are drawn in worker processes, started on the first /plan (or by
     # ``serve``), so the loop never waits on matplotlib.
@@ -156,6 +158,32 @@ def knowledge_index(settings: Settings) -> KnowledgeIndex:
         ) from None
 
 
+def model_in_use(settings: Settings) -> str:
+    """One line for the start-up log: which model and adapter answer, and how they scored in
+    the adapter's report (``report.json`` beside it), so an operator sees what runners get."""
+    drafts = "drafting" if settings.drafts() else "not drafting (answers from the notes)"
+    if settings.llm_url:
+        return f"model: {settings.llm_model} at {settings.llm_url}, {drafts}"
+    model = str(settings.model_path) if settings.model_path else "bundled SmolLM2-135M Q4_1"
+    adapter = settings.adapter_file()
+    if adapter is None:
+        return f"model: {model}, no adapter, {drafts}"
+    return f"model: {model} + adapter {adapter} ({adapter_scores(adapter)}), {drafts}"
+
+
+def adapter_scores(adapter: Path) -> str:
+    """The report's answer-eval and drafts-shown figures, base -> with the adapter."""
+    try:
+        report = json.loads((adapter.parent / "report.json").read_text("utf-8"))
+        base, tuned = report["base"], report.get("adapter") or report["tuned"]
+        return (
+            f"answer eval {base['eval_score']:.2f} -> {tuned['eval_score']:.2f}, drafts shown "
+            f"{base['drafts_shown']:.0%} -> {tuned['drafts_shown']:.0%}"
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return "no readable report.json beside it"
+
+
 async def load_model(settings: Settings) -> ChatModel:
     """An OpenAI-compatible server when one is configured, else the GGUF file in-process."""
     if settings.llm_url:
@@ -176,6 +204,7 @@ async def load_model(settings: Settings) -> ChatModel:
         busy_wait_s=settings.llm_busy_wait_s,
         queue_max=settings.llm_queue_max,
         system_prompt=SYSTEM_PROMPT,
+        lora_path=settings.adapter_file(),
     )
 
 

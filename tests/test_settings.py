@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_CONFIG, Settings, SettingsError, load_settings
+from bot.settings import DEFAULT_CONFIG, INSTALL_ROOT, Settings, SettingsError, load_settings
 
 TOKEN = "123456789:AAF-very-secret-token"
 OTHER_TOKEN = "MTIz.discord-very-secret"
@@ -179,7 +179,9 @@ def test_secrets_lists_every_secret_for_log_redaction(monkeypatch: pytest.Monkey
 @pytest.mark.parametrize(
     ("env", "drafts"),
     [
-        ({}, False),  # the bundled base model: its drafts rarely pass, so none are asked for
+        ({}, True),  # the bundled model with the shipped adapter: its drafts are mostly shown
+        # The bundled base model alone: its drafts rarely pass, so none are asked for.
+        ({"RUNCOACH_MODEL_ADAPTER_PATH": "none"}, False),
         ({"RUNCOACH_MODEL_PATH": "models/tuned.gguf"}, True),
         ({"RUNCOACH_LLM_URL": "http://127.0.0.1:8080/v1"}, True),
         ({"RUNCOACH_LLM_DRAFTS": "on"}, True),
@@ -196,3 +198,22 @@ def test_drafts_are_asked_for_only_from_a_model_that_earns_them(
 
 def test_a_bad_drafts_value_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "RUNCOACH_LLM_DRAFTS" in error_of(monkeypatch, RUNCOACH_LLM_DRAFTS="maybe")
+
+
+def test_the_shipped_adapter_is_found_from_anywhere_and_none_turns_it_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The working directory is a temporary one here: the default relative path is then read
+    from where runcoach is installed (the checkout, or site-packages for the wheel)."""
+    found = load_settings().adapter_file()
+    assert found is not None and found.is_absolute()
+    assert found == INSTALL_ROOT / "models" / "smollm2-coach" / "adapter.gguf"
+    (tmp_path / "mine.gguf").write_bytes(b"GGUF")
+    monkeypatch.setenv("RUNCOACH_MODEL_ADAPTER_PATH", "mine.gguf")
+    assert load_settings().adapter_file() == Path("mine.gguf")  # the working directory's
+    for off in ("none", "None"):
+        monkeypatch.setenv("RUNCOACH_MODEL_ADAPTER_PATH", off)
+        assert load_settings().adapter_file() is None
+    config_file(tmp_path, 'model_adapter_path = ""\n', monkeypatch)
+    monkeypatch.delenv("RUNCOACH_MODEL_ADAPTER_PATH")
+    assert load_settings().adapter_file() is None
