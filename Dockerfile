@@ -45,10 +45,11 @@ COPY --from=llm-build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1
 USER llm
 EXPOSE 8000
-# The bundled SmolLM2 GGUF unless LLM_MODEL_PATH names another (mount your fine-tune there).
+# The bundled SmolLM2 GGUF unless LLM_MODEL_PATH names another (mount your fine-tune there), with
+# the promoted LoRA adapter the bot serves in-process (LLM_ADAPTER_PATH names another, or "none").
 # --interrupt_requests False: by default a new request ends the answer being streamed, and every
 # worker shares this one server, so one runner's question would cut another's answer short.
-CMD ["sh", "-c", "exec python -m llama_cpp.server --model \"${LLM_MODEL_PATH:-$(python -c 'from bot.llm.llama_cpp_backend import bundled_model_path; print(bundled_model_path())')}\" --model_alias runcoach --host 0.0.0.0 --port 8000 --n_ctx ${LLM_CONTEXT_TOKENS:-2048} ${LLM_THREADS:+--n_threads $LLM_THREADS} --interrupt_requests False"]
+CMD ["sh", "-c", "exec python -m llama_cpp.server --model \"${LLM_MODEL_PATH:-$(python -c 'from bot.llm.llama_cpp_backend import bundled_model_path; print(bundled_model_path())')}\" --model_alias runcoach --host 0.0.0.0 --port 8000 --n_ctx ${LLM_CONTEXT_TOKENS:-2048} ${LLM_THREADS:+--n_threads $LLM_THREADS} $(a=\"${LLM_ADAPTER_PATH:-$(python -c 'from bot.settings import DEFAULT_ADAPTER, INSTALL_ROOT; print(INSTALL_ROOT / DEFAULT_ADAPTER)')}\"; [ \"$a\" = none ] || echo --lora_path \"$a\") --interrupt_requests False"]
 
 FROM python:3.11-slim AS runtime
 RUN useradd --create-home --uid 10001 runcoach \
