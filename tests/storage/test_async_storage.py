@@ -63,8 +63,11 @@ async def test_a_slow_database_never_stalls_the_loop(engine: Engine) -> None:
     assert replies[0].text.startswith("Saved.")
     assert took >= 3 * SLOW_S  # several slow transactions, one after another
     gaps = [later - earlier for earlier, later in pairwise(ticks)]
-    # A timer due every 10 ms was never held up by a whole transaction: the loop kept running.
-    assert max(gaps) < SLOW_S / 2, f"the loop stalled for {max(gaps):.3f} s"
+    # A timer due every 10 ms kept firing while the transactions ran: on the loop, each one would
+    # hold it up for a whole SLOW_S, so the long gaps would add up to nearly all of ``took``. (A
+    # loaded machine may stall the loop once in a while, which this tolerates.)
+    stalled = sum(gap for gap in gaps if gap >= 0.9 * SLOW_S)
+    assert stalled < took / 2, f"the loop stood still for {stalled:.2f} of {took:.2f} s"
 
 
 class MeetingStorage(SqlStorage):
