@@ -24,6 +24,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from bot.llm.gguf_header import skip_value
 from training.gguf_file import read_metadata, scalar
 
 # SmolLM2-Instruct's own template (ChatML), with the assistant reply *and its <|im_end|>* inside
@@ -140,24 +141,6 @@ def training_template(gguf: Path) -> str:
     return TRAINING_TEMPLATES[arch]
 
 
-def _skip_value(buf: mmap.mmap, offset: int, vtype: int) -> int:
-    if vtype == 8:  # string
-        return offset + 8 + struct.unpack_from("<Q", buf, offset)[0]
-    if vtype == 9:  # array: item type, count, items
-        item_type, count = struct.unpack_from("<IQ", buf, offset)
-        offset += 12
-        if item_type in _SIZES:
-            return offset + count * _SIZES[item_type]
-        for _ in range(count):
-            offset = _skip_value(buf, offset, item_type)
-        return offset
-    return offset + _SIZES[vtype]
-
-
-# Bytes of each GGUF scalar type (uint8 .. float64), by type number.
-_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
-
-
 def _string(text: str) -> bytes:
     data = text.encode("utf-8")
     return struct.pack("<Q", len(data)) + data
@@ -182,7 +165,7 @@ def with_chat_template(src: Path, out: Path, template: str) -> Path:
                 raise ValueError(f"{src} already has a chat template")
             if key == "general.alignment":
                 (alignment,) = struct.unpack_from("<I", buf, value_at)
-            offset = _skip_value(buf, value_at, vtype)
+            offset = skip_value(buf, value_at, vtype)
         kv_end = offset
         for _ in range(n_tensors):
             offset += 8 + struct.unpack_from("<Q", buf, offset)[0]  # name

@@ -26,7 +26,8 @@ class Header:
     shapes: dict[str, tuple[int, ...]]  # tensor name -> ggml dims (the input dimension first)
 
 
-def _skip(buf: mmap.mmap, offset: int, vtype: int) -> int:
+def skip_value(buf: mmap.mmap, offset: int, vtype: int) -> int:
+    """The offset just past a metadata value of type ``vtype`` that starts at ``offset``."""
     if vtype == _STRING:
         return offset + 8 + struct.unpack_from("<Q", buf, offset)[0]
     if vtype == _ARRAY:
@@ -35,7 +36,7 @@ def _skip(buf: mmap.mmap, offset: int, vtype: int) -> int:
         if item_type in _SIZES:
             return offset + count * _SIZES[item_type]
         for _ in range(count):
-            offset = _skip(buf, offset, item_type)
+            offset = skip_value(buf, offset, item_type)
         return offset
     return offset + _SIZES[vtype]
 
@@ -60,7 +61,7 @@ def read_header(path: Path) -> Header:
                 if vtype == _STRING:
                     strings[key], offset = _string(buf, offset)
                 else:
-                    offset = _skip(buf, offset, vtype)
+                    offset = skip_value(buf, offset, vtype)
             shapes = {}
             for _ in range(n_tensors):
                 name, offset = _string(buf, offset)
