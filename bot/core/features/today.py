@@ -10,6 +10,7 @@ from bot.core.errors import UserFacingError
 from bot.core.features.context import Context
 from bot.core.features.shared import reply
 from bot.core.messages import OutgoingMessage
+from bot.core.parsing import quote
 from bot.plans import render
 from bot.plans.model import days_of, plan_start, race_day
 from bot.plans.workouts import describe_day
@@ -41,7 +42,7 @@ async def week(ctx: Context, number: str) -> list[OutgoingMessage]:
     plan = record.plan
     if number:
         if not number.isdigit():
-            raise UserFacingError(f"'{number[:20]}' is not a week number: try /week 3")
+            raise UserFacingError(f"'{quote(number, 20)}' is not a week number: try /week 3")
         shown = int(number)
     else:
         elapsed = (ctx.local_date(user) - plan_start(plan)).days // 7 + 1
