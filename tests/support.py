@@ -3,6 +3,7 @@ plans as /plan stores them."""
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -52,3 +53,10 @@ def stored_plan(
     ``words`` by default) tells stored rows apart. Tests must not change the plan: it is shared."""
     parsed = parse_plan_text(words, PLANNED_ON)
     return request_dict(parsed.request, parsed.units, text or words), _generated(words)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ import pytest
 from bot.core.ports import ChatMessage
 from bot.llm.llama_cpp_backend import bundled_model_path
 from bot.llm.openai_backend import OpenAIBackend
+from tests.support import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_NAME = "runcoach"  # the alias the server answers to, as RUNCOACH_LLM_MODEL says
@@ -33,12 +33,6 @@ SERVER_MODULES = ("fastapi", "uvicorn", "sse_starlette", "starlette_context")
 START_TIMEOUT_S = 90
 ANSWER_TIMEOUT_S = 120
 CHAT_COMPLETION = '"POST /v1/chat/completions HTTP/1.1" 200'
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class LlamaServer:

@@ -23,7 +23,6 @@ import math
 import os
 import re
 import signal
-import socket
 import sys
 import time
 from collections import Counter
@@ -43,6 +42,7 @@ from bot.plans.request import parse_plan_text
 from bot.storage.db import create_engine
 from bot.storage.tables import Plan, User
 from tests.adapters.telegram.fake_bot_api import FakeBotApi, Sent
+from tests.support import free_port
 
 TOKEN = "123456789:AAF-fake-telegram-token-for-load"
 WEBHOOK_URL = "https://coach.example.org/telegram"
@@ -96,12 +96,6 @@ async def fake_telegram() -> AsyncIterator[TimedBotApi]:
     finally:
         await fake.close()
         await runner.cleanup()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # ---- the bot processes -------------------------------------------------------------------------

@@ -20,14 +20,9 @@ from bot.core.coach import Coach
 from bot.settings import Settings
 from tests.adapters.telegram.conftest import TOKEN
 from tests.adapters.telegram.fake_bot_api import FakeBotApi
+from tests.support import free_port
 
 URL = "https://coach.example.org/telegram"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

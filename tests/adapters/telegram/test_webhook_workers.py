@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from tests.adapters.telegram.conftest import TOKEN
 from tests.adapters.telegram.fake_bot_api import FakeBotApi
 from tests.postgres import PostgresServer
 from tests.proxy import RoundRobinProxy
+from tests.support import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PUBLIC_URL = "https://coach.example.org/telegram"  # what the ingress serves; Telegram posts here
@@ -40,12 +40,6 @@ SECRET = "shared_by_every_worker"
 RUNNER = 4242
 START_TIMEOUT_S = 120  # two cold starts at once on 2 shared cores
 REPLY_TIMEOUT_S = 60
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
