@@ -248,6 +248,7 @@ def telegram(runtime: Runtime) -> TelegramAdapter:
         token=settings.telegram_token.get_secret_value(),
         base_url=settings.telegram_base_url,
         webhook=webhook,
+        sends_per_s=settings.telegram_sends_per_s,
     )
 
 

@@ -125,6 +125,12 @@ class Settings(BaseSettings):
         None,
         description="1 to 256 characters from A-Z, a-z, 0-9, _ and -",
     )
+    # Telegram allows a bot about 30 messages a second to different chats (its Bots FAQ) and
+    # answers 429 beyond; bots with paid broadcasts may send up to 1000. PTB's limiter paces
+    # sends to this rate; 0 paces nothing and only obeys Telegram's 429s.
+    telegram_sends_per_s: float = Field(
+        30, ge=0, le=1000, description="messages a second, 0 (no pacing) to 1000"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         "INFO", description="one of " + ", ".join(LOG_LEVELS)
     )

@@ -39,6 +39,7 @@ from telegram.ext import (
 )
 
 from bot.adapters import startup_errors
+from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_webhook import WebhookServer
 from bot.core.chunking import split_text
 from bot.core.coach import Coach
@@ -89,6 +90,7 @@ class TelegramAdapter:
         base_url: str | None = None,
         webhook: Webhook | None = None,
         max_retries: int = 3,
+        sends_per_s: float = 30,
         typing_refresh_s: float = TYPING_REFRESH_S,
         typing_after_s: float = TYPING_AFTER_S,
         send_retry_delays_s: Sequence[float] = SEND_RETRY_DELAYS_S,
@@ -101,10 +103,15 @@ class TelegramAdapter:
         self._typing_refresh_s = typing_refresh_s
         self._typing_after_s = typing_after_s
         self._typing_budget = _Budget(TYPING_ACTIONS_PER_S)
+        # Replies, and long polling's getUpdates (PTB keeps them apart so a poll never waits
+        # for a free connection).
+        self._requests = (AiohttpRequest(), AiohttpRequest())
         builder = (
             ApplicationBuilder()
             .token(token)
-            .rate_limiter(AIORateLimiter(max_retries=max_retries))
+            .rate_limiter(AIORateLimiter(overall_max_rate=sends_per_s, max_retries=max_retries))
+            .request(self._requests[0])
+            .get_updates_request(self._requests[1])
             .concurrent_updates(True)
             # Reminders are the scheduler's job; PTB's own job queue would be a second one.
             .job_queue(None)
@@ -127,9 +134,14 @@ class TelegramAdapter:
         or failing, the webhook port taken), each one line without the token.
         """
         try:
-            await self._start()
-        except TelegramError as err:
-            raise startup_errors.telegram_failure(err, self._base_url) from None
+            try:
+                await self._start()
+            except TelegramError as err:
+                raise startup_errors.telegram_failure(err, self._base_url) from None
+        except BaseException:
+            # PTB shuts down only what it finished initializing: the sessions are ours to close.
+            await asyncio.gather(*(request.shutdown() for request in self._requests))
+            raise
         log.info("Telegram bot @%s started", self.application.bot.username)
 
     async def _start(self) -> None:

@@ -157,6 +157,9 @@ def worker_env(
         RUNCOACH_TELEGRAM_WEBHOOK_PORT=str(port),
         RUNCOACH_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
         RUNCOACH_LLM_DRAFTS="on" if drafts else "off",
+        # What the bot itself can do: at Telegram's default 30 messages a second, the 500
+        # replies of the 300-user load alone would take 17 s whatever the bot's speed.
+        RUNCOACH_TELEGRAM_SENDS_PER_S="0",
         PYTHONUNBUFFERED="1",
     )
     return env
