@@ -25,6 +25,7 @@ from bot.core.features.shared import ThreadRenderer, reply, sentence
 from bot.core.messages import IncomingMessage, OutgoingMessage
 from bot.core.ports import Asker, FileStore, PlanRenderer, Storage
 from bot.core.reminders import BLOCKED_NOTICE
+from bot.core.urgency import urgent_work
 from bot.plans.model import PlanRequestError
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,8 @@ class Coach:
 
     async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
         """A typed line: a command with its words, or free text."""
-        return await self._guarded(message, self._dispatch)
+        parsed = split_command(clean_text(message.text))
+        return await self._guarded(message, self._dispatch, _quick(parsed[0] if parsed else None))
 
     async def handle_command(
         self, message: IncomingMessage, name: str, options: Mapping[str, object]
@@ -102,19 +104,25 @@ class Coach:
             _check_length(sum(len(v) for v in values.values() if isinstance(v, str)))
             return await command.handler(ctx, command.from_options(**values))
 
-        return await self._guarded(message, run)
+        return await self._guarded(message, run, _quick(name))
 
     async def _guarded(
-        self, message: IncomingMessage, run: Callable[[Context], Awaitable[list[OutgoingMessage]]]
+        self,
+        message: IncomingMessage,
+        run: Callable[[Context], Awaitable[list[OutgoingMessage]]],
+        quick: bool,
     ) -> list[OutgoingMessage]:
-        try:
-            replies = await run(self._context(message))
-        except (UserFacingError, PlanRequestError) as err:
-            replies = reply(sentence(str(err)))
-        except Exception:
-            log.exception("unhandled error for a %s message", message.platform)
-            return reply("Sorry, something went wrong on my side. Please try again in a moment.")
-        return replies + await self._blocked_notice(message)
+        with urgent_work(quick):
+            try:
+                replies = await run(self._context(message))
+            except (UserFacingError, PlanRequestError) as err:
+                replies = reply(sentence(str(err)))
+            except Exception:
+                log.exception("unhandled error for a %s message", message.platform)
+                return reply(
+                    "Sorry, something went wrong on my side. Please try again in a moment."
+                )
+            return replies + await self._blocked_notice(message)
 
     def _context(self, message: IncomingMessage) -> Context:
         return Context(
@@ -171,6 +179,12 @@ async def command_in_plain_words(ctx: Context, text: str) -> list[OutgoingMessag
     if invocation.name == "plan" and (facts := intents.profile_facts(text)):
         saved = await _command("profile").handler(ctx, facts)
     return saved + await _command(invocation.name).handler(ctx, invocation.args)
+
+
+def _quick(name: str | None) -> bool:
+    """A command that answers from the database alone: neither drawing nor the model."""
+    command = registry.find(name) if name else None
+    return command is not None and not command.draws
 
 
 def _command(name: str) -> Command[Any]:

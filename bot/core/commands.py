@@ -68,6 +68,9 @@ class Command(Generic[A]):
     more_help: tuple[str, ...] = ()  # extra /help lines, after every command's own
     in_help: bool = True
     public: bool = False  # replies say nothing about the runner, so others may see them
+    # It draws files (a chart, a calendar): under load its database calls wait for those of the
+    # commands that answer in milliseconds (``bot.core.urgency``).
+    draws: bool = False
 
 
 @dataclass(frozen=True)

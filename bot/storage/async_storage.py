@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar
@@ -24,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool
 
 from bot.core.ports import CheckInRecord, PlanRecord, ProfileRecord, Turn, UserRecord
+from bot.core.urgency import PriorityPool, is_urgent
 from bot.plans.model import Plan, StoredRequest
 from bot.storage.repositories import SqlStorage
 
@@ -47,12 +47,13 @@ def pool_threads(engine: Engine) -> int:
 
 class ExecutorStorage:
     """The ``Storage`` port: ``await storage.profile(user_id)`` runs ``SqlStorage.profile`` in
-    this object's thread pool. ``close`` (or leaving a ``with`` block) waits for calls in
-    flight, then stops the threads; the runtime does it before disposing of the engine."""
+    this object's thread pool, a quick command's calls first (``bot.core.urgency``). ``close``
+    (or leaving a ``with`` block) waits for calls in flight, then stops the threads; the runtime
+    does it before disposing of the engine."""
 
     def __init__(self, storage: SqlStorage, *, threads: int) -> None:
         self._storage = storage
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="storage")
+        self._pool = PriorityPool(threads, name="storage")
 
     @classmethod
     def on(cls, engine: Engine, **options: Any) -> ExecutorStorage:
@@ -60,7 +61,7 @@ class ExecutorStorage:
         return cls(SqlStorage(engine, **options), threads=pool_threads(engine))
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True)
+        self._pool.shutdown()
 
     def __enter__(self) -> ExecutorStorage:
         return self
@@ -74,8 +75,8 @@ class ExecutorStorage:
         self.close()
 
     async def _run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(call, *args, **kwargs))
+        work = functools.partial(call, *args, **kwargs)
+        return await asyncio.wrap_future(self._pool.submit(work, urgent=is_urgent()))
 
     async def user(self, platform: str, platform_user_id: str, display_name: str) -> UserRecord:
         return await self._run(self._storage.user, platform, platform_user_id, display_name)

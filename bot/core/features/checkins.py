@@ -133,4 +133,4 @@ CHECK_INS = (
     _check_in_command("sick", "/sick [YYYY-MM-DD]", "ill: pause the plan"),
 )
 WHY = Command("why", "/why", "why today's workout", why)
-PROGRESS = Command("progress", "/progress", "planned vs done, with a chart", progress)
+PROGRESS = Command("progress", "/progress", "planned vs done, with a chart", progress, draws=True)

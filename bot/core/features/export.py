@@ -20,4 +20,6 @@ async def export(ctx: Context, words: str) -> list[OutgoingMessage]:
     ]
 
 
-COMMAND = Command("export", "/export", "your plan as a calendar (.ics) and JSON", export)
+COMMAND = Command(
+    "export", "/export", "your plan as a calendar (.ics) and JSON", export, draws=True
+)

@@ -107,4 +107,5 @@ COMMAND = Command(
     parse=lambda words: PlanArgs(words=words),
     from_options=PlanArgs.from_options,
     more_help=("/plan diff - what changed when your plan adapted",),
+    draws=True,
 )

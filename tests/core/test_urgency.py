@@ -1,0 +1,109 @@
+"""A quick command's database calls go ahead of the queue other runners' work built up."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from bot.core.coach import Coach
+from bot.core.messages import IncomingMessage
+from bot.core.urgency import PriorityPool, is_urgent, urgent_work
+from bot.storage.async_storage import ExecutorStorage
+from bot.storage.repositories import SqlStorage
+from tests.support import Clock
+
+OTHERS = 20
+
+
+def test_urgent_calls_run_first_and_the_rest_in_order() -> None:
+    pool = PriorityPool(1, name="test")
+    gate, ran = threading.Event(), []
+    blocker = pool.submit(gate.wait, urgent=False)
+    futures = [
+        pool.submit(lambda name=name: ran.append(name), urgent=urgent)  # type: ignore[misc]
+        for name, urgent in [("a", False), ("b", False), ("c", True), ("d", False), ("e", True)]
+    ]
+    gate.set()
+    pool.shutdown()  # lets everything queued finish
+    assert blocker.done() and all(f.done() for f in futures)
+    assert ran == ["c", "e", "a", "b", "d"]
+    with pytest.raises(RuntimeError):
+        pool.submit(lambda: None, urgent=True)
+
+
+def test_a_failing_call_fails_only_its_own_future() -> None:
+    pool = PriorityPool(1, name="test")
+    failed = pool.submit(lambda: 1 / 0, urgent=False)
+    fine = pool.submit(lambda: 42, urgent=False)
+    assert fine.result(timeout=5) == 42
+    assert isinstance(failed.exception(timeout=5), ZeroDivisionError)
+    pool.shutdown()
+
+
+async def test_the_mark_stays_with_its_own_message() -> None:
+    seen: dict[str, bool] = {}
+
+    async def handle(name: str, urgent: bool) -> None:
+        with urgent_work(urgent):
+            await asyncio.sleep(0.01)  # the other message runs meanwhile
+            seen[name] = is_urgent()
+
+    await asyncio.gather(handle("today", True), handle("question", False))
+    assert seen == {"today": True, "question": False}
+    assert not is_urgent()
+
+
+class _Gated:
+    """SqlStorage whose calls wait for ``gate`` and are counted as they run."""
+
+    def __init__(self, storage: SqlStorage) -> None:
+        self._storage = storage
+        self.gate = threading.Event()
+        self.gate.set()
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self._storage, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.gate.wait()
+            self.calls += 1
+            return method(*args, **kwargs)
+
+        return call
+
+
+async def test_today_is_answered_ahead_of_a_queue_of_questions(
+    storage: SqlStorage, clock: Clock
+) -> None:
+    gated = _Gated(storage)
+    with ExecutorStorage(gated, threads=1) as queued:  # type: ignore[arg-type]
+        coach = Coach(queued, clock=clock)
+
+        def message(user: str, text: str) -> IncomingMessage:
+            return IncomingMessage("console", user, text, display_name=user)
+
+        await coach.handle(message("alice", "/plan 10k 8weeks"))
+        gated.gate.clear()  # the database is busy: everything queues from here
+        questions = [
+            asyncio.create_task(coach.handle(message(f"runner{n}", "how do I pace a 10k?")))
+            for n in range(OTHERS)
+        ]
+        await asyncio.sleep(0.05)  # every question has queued its first call
+        today = asyncio.create_task(coach.handle(message("alice", "/today")))
+        await asyncio.sleep(0.05)
+        before = gated.calls
+        calls_until_today: list[int] = []
+        today.add_done_callback(lambda _: calls_until_today.append(gated.calls - before))
+        gated.gate.set()
+        replies = await today
+        await asyncio.gather(*questions)
+    assert "plan starts" in replies[0].text
+    # Alice's three calls, and at most one other runner's between each of hers (the thread
+    # takes the next call while her coroutine is still sending her next one); in arrival
+    # order she would wait for two or three calls from each of the twenty questions.
+    assert calls_until_today[0] <= 6
