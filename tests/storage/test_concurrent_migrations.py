@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,6 @@ from bot.__main__ import main
 from bot.storage import db, migrate
 from bot.storage.db import create_engine
 from bot.storage.tables import metadata
-from tests.postgres import PostgresServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 6
@@ -35,18 +34,6 @@ while not os.path.exists(sys.argv[1]):
 migrate.upgrade(sys.argv[2])
 print("upgraded")
 """
-
-
-@pytest.fixture
-def new_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """An empty database, never migrated: a new file, or a new PostgreSQL database."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'new' / 'runcoach.db'}"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    url = server.create_database("runcoach_concurrent_upgrade")
-    yield url
-    server.drop_database(url)
 
 
 def head_revision(url: str) -> str | None:
@@ -66,14 +53,12 @@ def table_names(url: str) -> set[str]:
         engine.dispose()
 
 
-def test_workers_upgrading_one_new_database_at_once_all_succeed(
-    new_url: str, tmp_path: Path
-) -> None:
+def test_workers_upgrading_one_new_database_at_once_all_succeed(url: str, tmp_path: Path) -> None:
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", UPGRADER, str(go), new_url],
+            [sys.executable, "-c", UPGRADER, str(go), url],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -89,8 +74,8 @@ def test_workers_upgrading_one_new_database_at_once_all_succeed(
     for worker, (out, err) in zip(workers, results, strict=True):
         assert worker.returncode == 0, err
         assert out == "upgraded\n"
-    assert head_revision(new_url) is not None
-    assert table_names(new_url) == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
+    assert head_revision(url) is not None
+    assert table_names(url) == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
 
 
 def hold_write_lock(path: Path) -> Callable[[], None]:

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,6 @@ from bot.storage import migrate
 from bot.storage.db import create_engine
 from bot.storage.repositories import SqlStorage
 from bot.storage.tables import metadata
-from tests.postgres import PostgresServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,18 +50,6 @@ def current_revision(url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-def url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """An empty database, never migrated: a new file, or a new PostgreSQL database."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'new' / 'runcoach.db'}"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    url = server.create_database("runcoach_migrations")
-    yield url
-    server.drop_database(url)
 
 
 def test_one_head() -> None:
