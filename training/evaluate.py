@@ -214,6 +214,7 @@ def write_report(
     dataset_sizes: dict[str, int],
     serving: dict[str, dict[str, float]] | None = None,
     adapter: Side | None = None,
+    hpo_s: float | None = None,
 ) -> Path:
     """The report; ``adapter`` is the tuned update as a GGUF LoRA adapter on the base GGUF
     itself, which is what the bot ships (the merged ``tuned`` model is exported for reference)."""
@@ -235,6 +236,7 @@ def write_report(
         "dataset": dataset_sizes,
         "config": config.as_dict(),
         "wall_s": wall_s,
+        "hpo_s": hpo_s,
     }
     if adapter is not None:
         report["adapter"] = adapter.scores()
@@ -265,6 +267,11 @@ def write_report(
         + (f" + {side['adapter_mb']:.1f} MiB adapter" if "adapter_mb" in side else "")
         + ";"
         for name, side in (serving or {}).items()
+    )
+    study_line = (
+        f"; the hpo study run with it (`--hpo`) took {hpo_s / 60:.1f} min more"
+        if hpo_s is not None
+        else ""
     )
     serving_line = (
         f"\nServing with llama.cpp on {config.run.threads} threads (median of "
@@ -297,7 +304,7 @@ Gate (lower test loss, higher answer eval, runners no worse off): **{outcome}**
 ({verdict.reason}).
 Training: {training["train_s"]:.0f} s, {training["train_tokens"]} tokens
 ({report["train"]["tokens_per_s"]:.0f} tokens/s, {training["backend"]}); whole workflow
-{wall_s / 60:.1f} min.
+(`all`: data, finetune, export, evaluate) {wall_s / 60:.1f} min{study_line}.
 {serving_line}
 ![loss curves](loss.png)
 

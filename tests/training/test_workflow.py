@@ -42,7 +42,7 @@ def test_training_template_renders_like_the_base_template(tiny_gguf: Path) -> No
 
 
 def test_all_stages_on_the_tiny_model(use_config: Config) -> None:
-    result = CliRunner().invoke(cli.app, ["all"], catch_exceptions=False)
+    result = CliRunner().invoke(cli.app, ["all", "--hpo"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     run, reports = use_config.run_dir, use_config.report_dir
     saved = json.loads((run / "adapter" / "training_config.json").read_text())
@@ -142,7 +142,9 @@ def test_dry_run_prints_the_plan_without_unsloth(use_config: Config) -> None:
 
     result = CliRunner().invoke(cli.app, ["all", "--dry-run"])
     assert result.exit_code == 0
-    for stage in ("data", "finetune", "hpo", "export", "evaluate", "promote"):
+    for stage in ("data", "finetune", "export", "evaluate", "promote"):
         assert stage in result.output
+    assert "hpo" not in result.output  # the study runs only when asked for
+    assert "hpo" in CliRunner().invoke(cli.app, ["all", "--dry-run", "--hpo"]).output
     assert "unsloth" in result.output
     assert "unsloth" not in sys.modules
