@@ -55,6 +55,18 @@ def decide(found: dict[str, dict[str, Any]]) -> Decision:
     passed = {name: report for name, report in found.items() if gate(report).promoted}
     if not passed:
         return Decision(None, "no tuned model passed its own gate")
+    # Scores from different questions are not comparable: a run that asked fewer (a slower
+    # base's run, evaluate.limit) may have met only easier ones.
+    asked = _questions(found[DEFAULT_BASE])
+    apart = sorted(name for name, report in passed.items() if _questions(report) != asked)
+    passed = {name: report for name, report in passed.items() if name not in apart}
+    note = (
+        f"; left out, scored on other questions than the default: {', '.join(apart)}"
+        if apart
+        else ""
+    )
+    if not passed:
+        return Decision(None, "no tuned model was scored on the default's questions" + note)
     name, report = max(
         passed.items(),
         key=lambda item: (shipped(item[1])["eval_score"], shipped(item[1])["pipeline_score"]),
@@ -73,14 +85,20 @@ def decide(found: dict[str, dict[str, Any]]) -> Decision:
             f"against the default's {default['pipeline_score']:.3f}",
         )
     others = ", ".join(
-        f"{other} {shipped(r)['eval_score']:.3f}" for other, r in found.items() if other != name
+        f"{other} {shipped(r)['eval_score']:.3f}" for other, r in passed.items() if other != name
     )
     return Decision(
         name,
         f"{name} tuned answers best ({tuned['eval_score']:.3f}; {others or 'no other base'}) "
         f"and beats the default's {default['eval_score']:.3f}, runners reading "
-        f"{tuned['pipeline_score']:.3f} against {default['pipeline_score']:.3f}",
+        f"{tuned['pipeline_score']:.3f} against {default['pipeline_score']:.3f}{note}",
     )
+
+
+def _questions(report: dict[str, Any]) -> tuple[str, int]:
+    """Which answer-eval questions a run asked: its file and how many of the first (0: all)."""
+    evaluate = report.get("config", {}).get("evaluate", {})
+    return str(evaluate.get("questions", "")), int(evaluate.get("limit", 0))
 
 
 def _cell(value: float | None, spec: str) -> str:

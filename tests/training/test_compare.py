@@ -49,6 +49,16 @@ def test_the_default_stays_when_nothing_beats_it() -> None:
     assert decide({"gemma3-270m": SMOLLM2}).winner is None  # nothing to compare against
 
 
+def test_a_run_scored_on_other_questions_is_not_compared() -> None:
+    fewer = {"config": {"evaluate": {"questions": "tests/eval/questions.jsonl", "limit": 40}}}
+    gemma = report(side(2.0, 0.0), side(0.3, 0.80, 0.97), **fewer)
+    decision = decide({"smollm2-135m": SMOLLM2, "gemma3-270m": gemma})
+    assert decision.winner == "smollm2-135m"
+    assert "left out, scored on other questions than the default: gemma3-270m" in decision.reason
+    alone = decide({"smollm2-135m": report(side(0.5, 0.9), side(0.6, 0.1)), "gemma3-270m": gemma})
+    assert alone.winner is None and "gemma3-270m" in alone.reason
+
+
 def test_table_has_a_row_per_model_and_marks_what_was_not_measured() -> None:
     serving = {"adapter": {"ttft_s": 0.4, "tokens_per_s": 60.0, "gguf_mb": 70.0, "adapter_mb": 3.5}}
     text = table({"smollm2-135m": report(side(0.5, 0.02), side(0.2, 0.7), serving=serving)})
