@@ -188,15 +188,20 @@ class AnswerPipeline:
     def _search(self, last: str | None, text: str) -> list[Hit]:
         """A follow-up ("how often?", "and how much slower should I go?") means more with the
         question it follows: it is searched both ways, and the reading that matches the notes
-        clearly better wins. A question that stands alone matches best alone."""
+        clearly better wins. A question that stands alone matches best alone, and one the notes
+        already answer with confidence ("how shd i fuel for a half", asked after a question about
+        tempo pace) is a new question, not a follow-up: read with the last one, its words would
+        only pull the answer back to the earlier topic."""
         leans = bool(_LEANS_ON_LAST.match(text))
         hits = self._knowledge.search(text, k=3)
-        if last is None or not hits or (hits[0].cosine is None and not leans):
+        if last is None or not hits:
+            return hits
+        if not leans and (hits[0].cosine is None or hits[0].cosine >= SURE):
             return hits
         joined = self._knowledge.search(f"{last} {text}", k=3)
-        if leans or hits[0].cosine is None:
+        if leans:
             return joined or hits
-        if joined and (joined[0].cosine or 0.0) > hits[0].cosine + FOLLOW_UP_GAIN:
+        if joined and (joined[0].cosine or 0.0) > (hits[0].cosine or 0.0) + FOLLOW_UP_GAIN:
             return joined
         return hits
 
