@@ -103,7 +103,7 @@ async def test_today_is_answered_ahead_of_a_queue_of_questions(
         replies = await today
         await asyncio.gather(*questions)
     assert "plan starts" in replies[0].text
-    # Alice's three calls, and at most one other runner's between each of hers (the thread
-    # takes the next call while her coroutine is still sending her next one); in arrival
-    # order she would wait for two or three calls from each of the twenty questions.
-    assert calls_until_today[0] <= 6
+    # Alice's three calls, and a few other runners' between hers (the thread takes the next
+    # call while her coroutine is still sending her next one: 3 here, 6 on a busy machine); in
+    # arrival order she waits for two or three calls from each of the twenty questions (63).
+    assert calls_until_today[0] < OTHERS
