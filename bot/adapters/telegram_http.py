@@ -35,23 +35,16 @@ log = logging.getLogger(__name__)
 class AiohttpRequest(BaseRequest):
     """One aiohttp session, opened by ``initialize`` on the running loop."""
 
-    def __init__(
-        self,
-        *,
-        connections: int = CONNECTIONS,
-        read_timeout: float | None = READ_TIMEOUT_S,
-    ) -> None:
-        self._connections = connections
-        self._read_timeout = read_timeout
+    def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
 
     @property
     def read_timeout(self) -> float | None:
-        return self._read_timeout
+        return READ_TIMEOUT_S
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._connections)
+            connector = aiohttp.TCPConnector(limit=CONNECTIONS)
             self._session = aiohttp.ClientSession(
                 connector=connector, headers={"User-Agent": self.USER_AGENT}
             )
@@ -75,7 +68,7 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data else None
         data = _body(request_data, files)
-        read = _given(read_timeout, self._read_timeout)
+        read = _given(read_timeout, READ_TIMEOUT_S)
         # aiohttp has no write timeout: the whole request gets the time its parts would have.
         write = _given(write_timeout, MEDIA_WRITE_TIMEOUT_S if files else WRITE_TIMEOUT_S)
         connect = _given(connect_timeout, CONNECT_TIMEOUT_S)
