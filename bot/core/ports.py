@@ -99,6 +99,13 @@ class Storage(Protocol):
 
     async def active_plan(self, user_id: int) -> PlanRecord | None: ...
 
+    async def find_user_and_plan(
+        self, platform: str, platform_user_id: str
+    ) -> tuple[UserRecord | None, PlanRecord | None]:
+        """``find_user`` and that user's ``active_plan`` in one call: most messages need both,
+        and under load every call waits its turn for the database (issue 15)."""
+        ...
+
     async def save_plan_version(
         self, user_id: int, request: StoredRequest, plan: Plan, reason: str
     ) -> PlanRecord:

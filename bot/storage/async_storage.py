@@ -96,6 +96,11 @@ class ExecutorStorage:
     async def active_plan(self, user_id: int) -> PlanRecord | None:
         return await self._run(self._storage.active_plan, user_id)
 
+    async def find_user_and_plan(
+        self, platform: str, platform_user_id: str
+    ) -> tuple[UserRecord | None, PlanRecord | None]:
+        return await self._run(self._storage.find_user_and_plan, platform, platform_user_id)
+
     async def save_plan_version(
         self, user_id: int, request: StoredRequest, plan: Plan, reason: str
     ) -> PlanRecord:

@@ -149,13 +149,16 @@ class SqlStorage:
 
     def active_plan(self, user_id: int) -> PlanRecord | None:
         with self._read() as session:
-            row = session.scalars(
-                select(PlanRow)
-                .where(PlanRow.user_id == user_id, PlanRow.active)
-                .order_by(PlanRow.id.desc())
-                .limit(1)
-            ).first()
-            return None if row is None else _plan_record(row)
+            return _active_plan(session, user_id)
+
+    def find_user_and_plan(
+        self, platform: str, platform_user_id: str
+    ) -> tuple[UserRecord | None, PlanRecord | None]:
+        with self._read() as session:
+            row = _find_user(session, platform, platform_user_id)
+            if row is None:
+                return None, None
+            return _user_record(row), _active_plan(session, row.id)
 
     def save_plan_version(
         self, user_id: int, request: StoredRequest, plan: Plan, reason: str
@@ -523,6 +526,16 @@ def _lock_user(session: Session, user_id: int) -> None:
     transactions already exclude each other). Taken before any insert, whose foreign key check
     share-locks the same row: two transactions upgrading that lock would deadlock."""
     session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def _active_plan(session: Session, user_id: int) -> PlanRecord | None:
+    row = session.scalars(
+        select(PlanRow)
+        .where(PlanRow.user_id == user_id, PlanRow.active)
+        .order_by(PlanRow.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else _plan_record(row)
 
 
 def _find_user(session: Session, platform: str, platform_user_id: str) -> User | None:

@@ -243,6 +243,6 @@ async def test_an_internal_failure_becomes_an_apology_not_a_traceback(
     def broken(*args: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(storage, "find_user", broken)
+    monkeypatch.setattr(storage, "find_user_and_plan", broken)
     text = one_line(await send(coach, "/today"))
     assert "went wrong" in text and "disk on fire" not in text

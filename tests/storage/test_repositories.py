@@ -119,6 +119,20 @@ def test_find_user_never_creates(storage: SqlStorage, engine: Engine) -> None:
     assert storage.find_user("console", "alice") == made
 
 
+def test_find_user_and_plan_is_the_two_lookups_in_one(storage: SqlStorage, engine: Engine) -> None:
+    assert storage.find_user_and_plan("console", "nobody") == (None, None)
+    assert count(engine, User) == 0
+    ann = storage.user("console", "ann", "ann")
+    assert storage.find_user_and_plan("console", "ann") == (ann, None)
+    ben = storage.user("console", "ben", "ben")
+    storage.save_plan(ben.id, *stored_plan(text="ben's"))
+    assert storage.find_user_and_plan("console", "ann") == (ann, None)  # not ben's plan
+    storage.save_plan(ann.id, *stored_plan(text="ann's first"))
+    newest = storage.save_plan(ann.id, *stored_plan(text="ann's second"))
+    assert storage.find_user_and_plan("console", "ann") == (ann, newest)
+    assert storage.find_user_and_plan("telegram", "ann") == (None, None)  # another platform
+
+
 def test_records_are_frozen_plain_data(storage: SqlStorage) -> None:
     user = storage.user("console", "alice", "alice")
     with pytest.raises(dataclasses.FrozenInstanceError):

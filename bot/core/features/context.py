@@ -58,10 +58,13 @@ class Context:
     async def active_plan(self, user: UserRecord | None) -> PlanRecord | None:
         return await self.storage.active_plan(user.id) if user else None
 
+    async def find_user_and_plan(self) -> tuple[UserRecord | None, PlanRecord | None]:
+        """The sender, if known, and their active plan, if any: one database call."""
+        return await self.storage.find_user_and_plan(self.message.platform, self.message.user_ref)
+
     async def active(self) -> tuple[UserRecord, PlanRecord]:
         """The sender and their active plan, or the one-line refusal every plan command gives."""
-        user = await self.find_user()
-        record = await self.active_plan(user)
+        user, record = await self.find_user_and_plan()
         if user is None or record is None:
             raise UserFacingError(NO_PLAN)
         return user, record

@@ -38,9 +38,8 @@ async def small_talk(ctx: Context, text: str) -> list[OutgoingMessage] | None:
     kind = smalltalk.kind_of(text)
     if kind is None:
         return None
-    user = await ctx.find_user()
+    user, record = await ctx.find_user_and_plan()
     today_line = None
-    record = await ctx.active_plan(user)
     if kind == "greeting" and record is not None:
         today = ctx.local_date(user)
         day = days_of(record.plan).get(today.isoformat())
@@ -51,8 +50,7 @@ async def small_talk(ctx: Context, text: str) -> list[OutgoingMessage] | None:
 
 async def run_report(ctx: Context, text: str) -> list[OutgoingMessage] | None:
     """ "did 8k this morning, legs heavy" is the day's check-in, through the check-in handler."""
-    user = await ctx.find_user()
-    record = await ctx.active_plan(user)
+    user, record = await ctx.find_user_and_plan()
     units = record.units if record else "km"
     report = run_reports.read(text, ctx.local_date(user), units)
     if report is None or (record is None and red_flags(text)):
@@ -87,8 +85,7 @@ async def run_report(ctx: Context, text: str) -> list[OutgoingMessage] | None:
 
 async def plan_question(ctx: Context, text: str) -> list[OutgoingMessage] | None:
     """A question about the runner's own training, answered from their stored plan."""
-    user = await ctx.find_user()
-    record = await ctx.active_plan(user)
+    user, record = await ctx.find_user_and_plan()
     today = ctx.local_date(user)
     plan = record.plan if record else None
     start = plan_start(plan) if plan else None
