@@ -51,6 +51,24 @@ def test_near_twin_entries_each_answer_their_own_question(
     assert best(hybrid, question) == entry
 
 
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        # The race is where, the topic is what: these found half-marathon pacing and
+        # marathon-pace runs while the race outweighed the topic in the embedding.
+        ("how should i fuel for a half marathon", "carbs-during-long-runs"),
+        ("fueling for a marathon", "carbs-during-long-runs"),
+        # ... and a question about one race still finds that race's entry.
+        ("how to pace a half marathon", "how-to-pace-a-half-marathon"),
+        ("how long is a marathon", "marathon-distance"),
+    ],
+)
+def test_a_named_race_does_not_outweigh_what_is_asked_about_it(
+    hybrid: KnowledgeIndex, question: str, entry: str
+) -> None:
+    assert best(hybrid, question) == entry
+
+
 def test_editing_an_entrys_questions_changes_what_it_is_found_for(
     model_dir: Path, embedding_cache: Path, tmp_path: Path
 ) -> None:
