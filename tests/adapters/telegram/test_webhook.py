@@ -8,6 +8,7 @@ import logging
 import re
 import socket
 from collections.abc import AsyncIterator
+from typing import cast
 
 import aiohttp
 import pytest
@@ -17,6 +18,8 @@ from bot.adapters.startup_errors import StartupError
 from bot.adapters.telegram_adapter import TelegramAdapter, Webhook
 from bot.adapters.telegram_webhook import SECRET_HEADER
 from bot.core.coach import Coach
+from bot.core.features.shared import reply
+from bot.core.messages import IncomingMessage, OutgoingMessage
 from bot.settings import Settings
 from tests.adapters.telegram.conftest import TOKEN
 from tests.adapters.telegram.fake_bot_api import FakeBotApi
@@ -114,3 +117,46 @@ async def test_a_taken_port_stops_start_up_with_one_line(
     message = str(failed.value)
     assert f"127.0.0.1:{port}" in message and "RUNCOACH_TELEGRAM_WEBHOOK_PORT" in message
     assert "\n" not in message and TOKEN not in message
+
+
+async def test_a_burst_of_runners_is_handled_at_once_not_in_turns(
+    fake_api: FakeBotApi, secret: str
+) -> None:
+    """300 runners writing at once are all being answered at once: PTB's default of 256 at a
+    time made the last ones wait for earlier answers, however quick their own."""
+    burst = 300
+    handling = 0
+    everyone = asyncio.Event()
+
+    class WaitsForEveryone:
+        """Answers a message only once every runner's message is being handled."""
+
+        async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
+            nonlocal handling
+            handling += 1
+            if handling == burst:
+                everyone.set()
+            await everyone.wait()
+            return reply("ok")
+
+    webhook = Webhook(URL, "127.0.0.1", free_port(), secret)
+    adapter = TelegramAdapter(
+        cast(Coach, WaitsForEveryone()), token=TOKEN, base_url=fake_api.base_url, webhook=webhook
+    )
+    await adapter.start()
+    try:
+        updates = [
+            json.dumps(fake_api.message_update(5000 + n, "/today")).encode() for n in range(burst)
+        ]
+        statuses = await asyncio.gather(
+            *(post(adapter, update, {SECRET_HEADER: secret}) for update in updates)
+        )
+        assert set(statuses) == {200}
+        try:
+            await asyncio.wait_for(everyone.wait(), timeout=20)
+        except TimeoutError:
+            pytest.fail(f"only {handling} of {burst} messages were being handled at once")
+        await fake_api.wait_for(lambda: all(fake_api.to(5000 + n) for n in range(burst)))
+    finally:
+        everyone.set()  # a failed run still stops
+        await adapter.stop()
