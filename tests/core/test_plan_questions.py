@@ -211,6 +211,16 @@ def test_a_move_takes_the_day_whose_run_it_is(plan: Plan) -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["can i swap my long run to sat this wk", "move my tempo to saturday"]
+)
+def test_moving_a_workout_to_a_day_before_the_plan_says_when_it_starts(
+    plan: Plan, text: str
+) -> None:
+    reply = ask(plan, text, today=date(2026, 12, 2))  # the week before the plan
+    assert reply == "Saturday 05 Dec is outside your plan: your plan starts Monday 07 Dec."
+
+
+@pytest.mark.parametrize(
     "text", ["how many reps on wednesday", "is sunday a big one?", "LR this wk?"]
 )
 def test_a_workout_asked_about_sideways_is_still_that_days_workout(plan: Plan, text: str) -> None:
