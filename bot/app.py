@@ -9,6 +9,7 @@ after its database is gone.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import secrets
@@ -283,14 +284,32 @@ async def serve(settings: Settings, *, console_user: str) -> None:
         if settings.drafts():
             runtime.model.preload()
         await runtime.renderer.warm()
-        if settings.telegram_token is None and settings.discord_token is None:
-            log.info("no platform token set: starting the console chat")
-            log_to_file(settings)
-            adapter = console(runtime, console_user)
-            async with reminders(runtime, [adapter]):
-                await adapter.run()
-            return
-        await _serve_platforms(runtime)
+        with _start_up_objects_frozen():
+            if settings.telegram_token is None and settings.discord_token is None:
+                log.info("no platform token set: starting the console chat")
+                log_to_file(settings)
+                adapter = console(runtime, console_user)
+                async with reminders(runtime, [adapter]):
+                    await adapter.run()
+                return
+            await _serve_platforms(runtime)
+
+
+@contextmanager
+def _start_up_objects_frozen() -> Iterator[None]:
+    """Keeps what start-up built (modules, the knowledge index, the libraries' tables) out of
+    every garbage collection while the bot serves.
+
+    A full collection scans every tracked object, and a burst of messages allocates enough to
+    start one. In the 300-runner load (issue 15) one came 1 s in and held the event loop for
+    0.27 s, while every /today reply waited. With the start-up objects frozen the same
+    collection took 0.04 s. Objects made while serving are still collected as before."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 async def _serve_platforms(runtime: Runtime) -> None:
