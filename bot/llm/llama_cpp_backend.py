@@ -203,9 +203,7 @@ class LlamaCppBackend:
                 try:
                     item = await asyncio.wait_for(job.pieces.get(), timeout=max(remaining, 0))
                 except TimeoutError:
-                    raise ModelTimeout(
-                        f"no answer within {self._timeout_s:g} s (RUNCOACH_LLM_TIMEOUT_S)"
-                    ) from None
+                    raise ModelTimeout(self._timed_out()) from None
                 if item is _DONE:
                     return
                 if isinstance(item, BaseException):
@@ -214,6 +212,9 @@ class LlamaCppBackend:
         finally:
             job.cancelled = True  # the worker stops at its next token if still generating
             self._queue.discard(user, job)  # and one never taken stops counting as waiting
+
+    def _timed_out(self) -> str:
+        return f"no answer within {self._timeout_s:g} s (RUNCOACH_LLM_TIMEOUT_S)"
 
     async def _started(self, job: _Job) -> None:
         """Wait for the worker to take ``job``; ``ModelBusy`` if it does not within the bound."""
@@ -263,8 +264,12 @@ class LlamaCppBackend:
                 stream=True,
             )
             for chunk in chunks:
-                if job.cancelled or time.monotonic() >= job.deadline:
+                if job.cancelled:
                     break
+                if time.monotonic() >= job.deadline:
+                    # Not _DONE: an answer cut off here would reach the runner as a whole one.
+                    job.emit(ModelTimeout(self._timed_out()))
+                    return
                 text = chunk["choices"][0]["delta"].get("content")  # type: ignore[index,union-attr]
                 if text:
                     job.emit(text)
