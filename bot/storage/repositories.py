@@ -165,11 +165,7 @@ class SqlStorage:
     ) -> PlanRecord:
         with self._write() as session:
             _lock_user(session, user_id)
-            current = session.scalars(
-                select(PlanRow)
-                .where(PlanRow.user_id == user_id, PlanRow.active)
-                .order_by(PlanRow.id.desc())
-            ).first()
+            current = _active_row(session, user_id)
             version = 1 if current is None else current.version + 1
             session.execute(
                 update(PlanRow)
@@ -528,13 +524,17 @@ def _lock_user(session: Session, user_id: int) -> None:
     session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
-def _active_plan(session: Session, user_id: int) -> PlanRecord | None:
-    row = session.scalars(
+def _active_row(session: Session, user_id: int) -> PlanRow | None:
+    return session.scalars(
         select(PlanRow)
         .where(PlanRow.user_id == user_id, PlanRow.active)
         .order_by(PlanRow.id.desc())
         .limit(1)
     ).first()
+
+
+def _active_plan(session: Session, user_id: int) -> PlanRecord | None:
+    row = _active_row(session, user_id)
     return None if row is None else _plan_record(row)
 
 
