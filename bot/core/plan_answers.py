@@ -566,10 +566,10 @@ def _move(plan: Plan, question: PlanQuestion, today: date, units: Units) -> str:
     assert question.moved_to is not None
     target = question.moved_to.dates[0]
     source = _source_day(plan, question, target)
-    outside = _outside(plan, target)
-    if source is None and outside:  # "my long run to saturday", a Saturday before the plan
-        return f"{target:%A %d %b} is outside your plan: {outside}."
     if source is None:
+        outside = _outside(plan, target)
+        if outside:  # "my long run to saturday", a Saturday before the plan
+            return f"{target:%A %d %b} is outside your plan: {outside}."
         return (
             f"Which workout do you want to move to {target:%A %d %b}? E.g. 'move thursday's run "
             f"to {target:%A}'."
