@@ -112,9 +112,10 @@ class Coach:
         run: Callable[[Context], Awaitable[list[OutgoingMessage]]],
         quick: bool,
     ) -> list[OutgoingMessage]:
+        ctx = self._context(message)
         with urgent_work(quick):
             try:
-                replies = await run(self._context(message))
+                replies = await run(ctx)
             except (UserFacingError, PlanRequestError) as err:
                 replies = reply(sentence(str(err)))
             except Exception:
@@ -122,7 +123,7 @@ class Coach:
                 return reply(
                     "Sorry, something went wrong on my side. Please try again in a moment."
                 )
-            return replies + await self._blocked_notice(message)
+            return replies + await self._blocked_notice(ctx)
 
     def _context(self, message: IncomingMessage) -> Context:
         return Context(
@@ -135,10 +136,17 @@ class Coach:
             renderer=self._renderer,
         )
 
-    async def _blocked_notice(self, message: IncomingMessage) -> list[OutgoingMessage]:
+    async def _blocked_notice(self, ctx: Context) -> list[OutgoingMessage]:
         """Once, after a reminder found the user unreachable and turned reminders off: they
-        cannot have seen it happen, and a silent stop looks like the bot broke."""
-        user = await self._storage.find_user(message.platform, message.user_ref)
+        cannot have seen it happen, and a silent stop looks like the bot broke.
+
+        What the handler's own lookup found is enough to rule it out; only a user it did not
+        look up, or found marked, is read again. A reminder that fails while this message is
+        being answered is told with the next one."""
+        looked, seen = ctx.looked_up()
+        if looked and (seen is None or not seen.reminders_blocked):
+            return []
+        user = await ctx.find_user()
         if user is None or not user.reminders_blocked:
             return []
         await self._storage.clear_reminders_blocked(user.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -107,3 +108,18 @@ async def test_today_is_answered_ahead_of_a_queue_of_questions(
     # call while her coroutine is still sending her next one: 3 here, 6 on a busy machine); in
     # arrival order she waits for two or three calls from each of the twenty questions (63).
     assert calls_until_today[0] < OTHERS
+
+
+async def test_today_takes_one_trip_to_the_database(storage: SqlStorage, clock: Clock) -> None:
+    """Under a burst every storage call waits its turn, so each one a /today makes is a wait
+    its runner feels: finding them and their plan is one call, and the check for reminders
+    turned off behind their back reuses what it found."""
+    gated = _Gated(storage)
+    with ExecutorStorage(gated, threads=1) as counted:  # type: ignore[arg-type]
+        coach = Coach(counted, clock=clock)
+        alice = IncomingMessage("console", "alice", "/plan 10k 8weeks", display_name="alice")
+        await coach.handle(alice)
+        before = gated.calls
+        replies = await coach.handle(replace(alice, text="/today"))
+    assert "plan starts" in replies[0].text
+    assert gated.calls - before == 1

@@ -36,14 +36,30 @@ class Context:
     files: FileStore | None = None  # files a front end saved outside the database, if any
     # Draws calendars and charts off the event loop.
     renderer: PlanRenderer = field(default_factory=ThreadRenderer)
+    # What the latest lookup of the sender found (None: no such user yet); empty until one ran.
+    _seen: list[UserRecord | None] = field(default_factory=list, repr=False, compare=False)
 
     async def find_user(self) -> UserRecord | None:
-        return await self.storage.find_user(self.message.platform, self.message.user_ref)
+        return self._saw(await self.storage.find_user(self.message.platform, self.message.user_ref))
 
     async def user(self) -> UserRecord:
         """The sender's user row, created on first use: call it only when storing something."""
         name = self.message.display_name[:100] or self.message.user_ref
-        return await self.storage.user(self.message.platform, self.message.user_ref, name)
+        found = await self.storage.user(self.message.platform, self.message.user_ref, name)
+        self._saw(found)
+        return found
+
+    def looked_up(self) -> tuple[bool, UserRecord | None]:
+        """Whether handling this message has looked the sender up, and what it found then.
+
+        The coach's after-reply check (reminders turned off behind the runner's back) reads it
+        rather than asking the database again: under a burst of runners every storage call waits
+        its turn, and a /today made two where one does (issue 15)."""
+        return (True, self._seen[-1]) if self._seen else (False, None)
+
+    def _saw(self, user: UserRecord | None) -> UserRecord | None:
+        self._seen.append(user)
+        return user
 
     async def profile(self, user: UserRecord | None) -> ProfileRecord:
         return await self.storage.profile(user.id) if user else ProfileRecord()
@@ -60,7 +76,10 @@ class Context:
 
     async def find_user_and_plan(self) -> tuple[UserRecord | None, PlanRecord | None]:
         """The sender, if known, and their active plan, if any: one database call."""
-        return await self.storage.find_user_and_plan(self.message.platform, self.message.user_ref)
+        user, plan = await self.storage.find_user_and_plan(
+            self.message.platform, self.message.user_ref
+        )
+        return self._saw(user), plan
 
     async def active(self) -> tuple[UserRecord, PlanRecord]:
         """The sender and their active plan, or the one-line refusal every plan command gives."""
