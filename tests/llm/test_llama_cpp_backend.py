@@ -19,6 +19,7 @@ import pytest
 from bot.core.errors import ModelBusy, ModelTimeout, ModelUnavailable
 from bot.core.ports import ChatMessage
 from bot.llm.llama_cpp_backend import MODEL_NICENESS, LlamaCppBackend, bundled_model_path
+from bot.plans.render_pool import RENDER_NICENESS
 
 SYSTEM = "You are a running coach. " * 20
 
@@ -66,7 +67,8 @@ async def test_the_event_loop_keeps_running_while_the_model_works(tiny: LlamaCpp
 
 @pytest.mark.skipif(sys.platform != "linux", reason="threads have priorities of their own on Linux")
 async def test_drafting_runs_below_the_event_loops_priority(tiny: LlamaCppBackend) -> None:
-    """Every thread the model works on (llama.cpp's own included) yields the CPU to the loop."""
+    """Every thread the model works on (llama.cpp's own included) yields the CPU to the loop,
+    and to the plan drawings: a chart is a tenth of a second's work, a draft seconds."""
 
     def priorities_while_generating() -> list[int]:
         tiny._llama("tell me about tempo runs", max_tokens=4)
@@ -79,6 +81,7 @@ async def test_drafting_runs_below_the_event_loops_priority(tiny: LlamaCppBacken
     ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     niceness = await loop.run_in_executor(tiny._executor, priorities_while_generating)
     assert sorted(niceness).count(ours + MODEL_NICENESS) >= 2  # the model's thread and llama.cpp's
+    assert MODEL_NICENESS > RENDER_NICENESS
 
 
 async def test_users_take_turns(tiny: LlamaCppBackend) -> None:
