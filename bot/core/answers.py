@@ -93,7 +93,7 @@ _SOURCES_REQUEST = re.compile(
 class Searcher(Protocol):
     def search(self, query: str, k: int = 3) -> list[Hit]: ...
 
-    def similarity(self, a: str, b: str) -> float | None: ...
+    def related(self, a: Entry, b: Entry) -> float | None: ...
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,7 @@ class AnswerPipeline:
         return [best.entry, *(entry for entry in close if self._same_topic(best.entry, entry))]
 
     def _same_topic(self, a: Entry, b: Entry) -> bool:
-        similarity = self._knowledge.similarity(a.body, b.body)
+        similarity = self._knowledge.related(a, b)
         return similarity is None or similarity >= SAME_TOPIC
 
     async def _draft(self, user: UserRecord | None, text: str, entries: list[Entry]) -> str | None:

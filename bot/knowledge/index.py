@@ -31,7 +31,6 @@ Without an embedder the index is the plain BM25 one, and returns nothing when no
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,7 +87,6 @@ class KnowledgeIndex:
         self._bm25.index(tokens, show_progress=False)
         self._embedder = embedder
         self.fusion = fusion
-        self._remembered_vector = functools.lru_cache(maxsize=1024)(self._vector)
         if embedder is not None:
             labels = [_labels(entry) for entry in self._entries]
             self._documents = embedder.embed_cached([_dense_document(e) for e in self._entries])
@@ -101,6 +99,8 @@ class KnowledgeIndex:
             self._question_starts = _starts([group for group in asked if group])
             questions = [question for group in asked for question in group]
             self._questions = embedder.embed_cached(questions) if questions else None
+            self._bodies = embedder.embed_cached([entry.body for entry in self._entries])
+            self._row = {entry.id: n for n, entry in enumerate(self._entries)}
 
     def search(self, query: str, k: int = 3) -> list[Hit]:
         """The ``k`` best entries for ``query``, best first. Without an embedder, none when no
@@ -154,18 +154,17 @@ class KnowledgeIndex:
             )
         return (described + closest_question) / 2
 
-    def similarity(self, a: str, b: str) -> float | None:
-        """The cosine of two texts' embeddings (1 = same meaning); None without an embedder.
+    def related(self, a: Entry, b: Entry) -> float | None:
+        """How alike two of the index's entries are: the cosine of their bodies' embeddings
+        (1 = same meaning); None without an embedder.
 
-        Texts' vectors are remembered: the same entries come up again and again, and an entry's
-        body takes 50-100 ms to embed where a question takes 10."""
+        The bodies are embedded with the index and cached on disk with its other vectors. Done
+        on demand, each took 50-100 ms of CPU at nice 0 the first time it came up: in a burst of
+        new questions after a start, 2.7 CPU-seconds that every runner's plan waited behind
+        (issue 15)."""
         if self._embedder is None:
             return None
-        return float(self._remembered_vector(a) @ self._remembered_vector(b))
-
-    def _vector(self, text: str) -> np.ndarray:
-        assert self._embedder is not None
-        return self._embedder.embed([text])[0]
+        return float(self._bodies[self._row[a.id]] @ self._bodies[self._row[b.id]])
 
     def close(self) -> None:
         """Frees the embedding model, if any."""

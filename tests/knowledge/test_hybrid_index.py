@@ -91,7 +91,8 @@ def test_editing_an_entrys_questions_changes_what_it_is_found_for(
         assert top((question,), ("how fast are strides",)) == "socks"
     finally:
         embedder.close()
-    assert len(list(tmp_path.glob("vectors-*.npy"))) == 4  # entries, labels, 2 question sets
+    # entries, labels, bodies, 2 question sets
+    assert len(list(tmp_path.glob("vectors-*.npy"))) == 5
 
 
 def test_the_cadence_question_ranks_cadence_far_above_clothing(hybrid: KnowledgeIndex) -> None:
@@ -111,11 +112,16 @@ def test_hits_come_back_with_no_word_in_common_but_a_low_cosine(hybrid: Knowledg
     assert hybrid.search("what heart rate zone is easy", k=1)[0].cosine > 0.5  # type: ignore[operator]
 
 
-def test_similarity_tells_one_topic_from_another(hybrid: KnowledgeIndex) -> None:
-    same = hybrid.similarity("how many steps per minute should I take", "what cadence to run at")
-    other = hybrid.similarity("how many steps per minute should I take", "what to wear in rain")
+def test_relatedness_tells_one_topic_from_another(hybrid: KnowledgeIndex) -> None:
+    [half] = hybrid.search("how do I pace a half marathon", k=1)
+    [marathon] = hybrid.search("how do I pace a marathon", k=1)
+    [shoes] = hybrid.search("when should I replace my running shoes", k=1)
+    same = hybrid.related(half.entry, marathon.entry)
+    other = hybrid.related(half.entry, shoes.entry)
+    assert half.entry != marathon.entry
     assert same is not None and other is not None
     assert same > other + 0.2
+    assert hybrid.related(shoes.entry, shoes.entry) == pytest.approx(1.0)
 
 
 def test_without_the_model_package_bm25_answers_and_one_line_says_how_to_enable_it(
@@ -129,7 +135,7 @@ def test_without_the_model_package_bm25_answers_and_one_line_says_how_to_enable_
     [hit] = index.search("how long should I taper before a marathon", k=1)
     assert hit.entry.id.startswith("taper") and hit.cosine is None and hit.bm25 == hit.score
     assert index.search("hello there") == []
-    assert index.similarity("cadence", "steps per minute") is None
+    assert index.related(hit.entry, hit.entry) is None
     assert not list(tmp_path.iterdir())  # nothing converted, nothing cached
 
 
