@@ -12,7 +12,9 @@ import pytest
 
 from bot.core.coach import Coach
 from bot.core.messages import IncomingMessage
+from bot.core.ports import PlanRecord
 from bot.core.urgency import PriorityPool, is_urgent, urgent_work
+from bot.plans.model import Plan, Units
 from bot.storage.async_storage import ExecutorStorage
 from bot.storage.repositories import SqlStorage
 from tests.support import Clock
@@ -123,3 +125,54 @@ async def test_today_takes_one_trip_to_the_database(storage: SqlStorage, clock: 
         replies = await coach.handle(replace(alice, text="/today"))
     assert "plan starts" in replies[0].text
     assert gated.calls - before == 1
+
+
+class _Drawing:
+    """A renderer that notes when drawing began."""
+
+    def __init__(self) -> None:
+        self.began = threading.Event()
+
+    async def calendar(self, plan: Plan, units: Units) -> bytes:
+        self.began.set()
+        return b"BEGIN:VCALENDAR"
+
+    async def chart(self, plan: Plan, units: Units) -> bytes:
+        self.began.set()
+        return b"\x89PNG"
+
+
+class _SlowToStore(SqlStorage):
+    """Storing a plan waits (up to 5 s) for the drawing to begin, and notes whether it did."""
+
+    def __init__(self, storage: SqlStorage, drawing: _Drawing, *, fails: bool = False) -> None:
+        super().__init__(storage._sessions, turns_kept=5, clock=storage._clock)
+        self._drawing = drawing
+        self._fails = fails
+        self.drawn_before_stored: bool | None = None
+
+    def save_plan(self, user_id: int, request: Any, plan: Plan) -> PlanRecord:
+        self.drawn_before_stored = self._drawing.began.wait(timeout=5)
+        if self._fails:
+            raise OSError("disk full")
+        return super().save_plan(user_id, request, plan)
+
+
+@pytest.mark.parametrize("fails", [False, True])
+async def test_a_plan_is_drawn_while_it_is_stored(
+    storage: SqlStorage, clock: Clock, fails: bool
+) -> None:
+    """In a burst the database's writes and the CPU's drawings each have a queue: the chart
+    waits in one while the plan waits in the other, not in both in turn. A plan that could not
+    be stored is not sent: the runner would find nothing behind /today."""
+    drawing = _Drawing()
+    slow = _SlowToStore(storage, drawing, fails=fails)
+    with ExecutorStorage(slow, threads=1) as executor:
+        coach = Coach(executor, clock=clock, renderer=drawing)
+        message = IncomingMessage("console", "bob", "/plan 10k 8weeks", display_name="bob")
+        replies = await coach.handle(message)
+    assert slow.drawn_before_stored
+    if fails:
+        assert [r.file for r in replies] == [None] and "went wrong" in replies[0].text
+    else:
+        assert [r.file.filename[-4:] for r in replies if r.file] == [".ics", ".png"]

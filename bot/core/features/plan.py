@@ -7,6 +7,7 @@ a bad value gets the same refusal on every platform; the runner's profile fills 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
@@ -66,12 +67,18 @@ async def plan(ctx: Context, args: PlanArgs) -> list[OutgoingMessage]:
         return reply(render.overview_text(record.plan, record.units))
     parsed, asked = _request(args, ctx.local_date(user), defaults(await ctx.profile(user)))
     built = generate_plan(parsed.request)
-    user = user or await ctx.user()
-    await ctx.storage.save_plan(user.id, request_dict(parsed.request, parsed.units, asked), built)
-    return [
-        OutgoingMessage(text=render.overview_text(built, parsed.units)),
-        *await plan_files(ctx.renderer, built, parsed.units, with_chart=True),
-    ]
+    # Drawn while the plan is stored: in a burst of runners the writes queue for the database
+    # and the drawings for the CPU, and the chart waited out both in turn (issue 15).
+    files = asyncio.ensure_future(plan_files(ctx.renderer, built, parsed.units, with_chart=True))
+    try:
+        user = user or await ctx.user()
+        request = request_dict(parsed.request, parsed.units, asked)
+        await ctx.storage.save_plan(user.id, request, built)
+    except BaseException:
+        files.cancel()  # nobody will be sent a plan that was not stored
+        await asyncio.gather(files, return_exceptions=True)
+        raise
+    return [OutgoingMessage(text=render.overview_text(built, parsed.units)), *await files]
 
 
 def _request(args: PlanArgs, today: date, known: PlanDefaults) -> tuple[ParsedPlan, str]:
