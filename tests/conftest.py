@@ -22,7 +22,7 @@ from tests.postgres import PostgresServer, connect_server
 def embedding_cache(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Path]:
-    """Converting the bundled MiniLM and embedding the knowledge base takes about 30 s: every
+    """Converting the bundled MiniLM and embedding the knowledge base takes about 40 s: every
     bot a test starts (in process or as a subprocess) shares one cache in pytest's cache
     directory, so only a machine's first run pays for it."""
     cache = getattr(request.config, "cache", None)

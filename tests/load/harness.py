@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import itertools
 import json
 import math
@@ -27,7 +26,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -37,6 +36,7 @@ from aiohttp import web
 from sqlalchemy import insert, select
 
 from bot.adapters.telegram_webhook import SECRET_HEADER
+from bot.app import start_up_objects_frozen
 from bot.core.features.shared import request_dict
 from bot.plans.generator import generate_plan
 from bot.plans.request import parse_plan_text
@@ -429,24 +429,11 @@ async def run_load(
     users = [m.user_id for m in messages]
     if len(set(users)) != len(users) or any(u in fake.arrivals for u in users):
         raise ValueError("each timed message needs a user of its own, with no earlier replies")
-    with _objects_so_far_frozen():
+    # The harness is the clock: a full collection of everything it imported (the bot's modules,
+    # aiohttp, the fake) held its loop 0.16-0.25 s in every 300-user run, just as the replies
+    # arrived, and timed each reply arriving then late by as much.
+    with start_up_objects_frozen():
         return await _timed(fake, poster, messages, deadline_s)
-
-
-@contextlib.contextmanager
-def _objects_so_far_frozen() -> Iterator[None]:
-    """Keeps the harness's own start-up objects out of its garbage collections while it times.
-
-    The harness is the clock: a full collection of everything this process imported (the bot's
-    modules, aiohttp, the fake) held its event loop 0.16-0.25 s in every 300-user run, in the
-    middle of the replies' arrival, and each reply arriving then was timed late by as much. The
-    bot itself does the same while it serves (``bot.app``)."""
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 async def _timed(
