@@ -42,6 +42,7 @@ import Stemmer
 
 from bot.knowledge.base import Entry, Hit, load_entries
 from bot.knowledge.embedding import Embedder, open_embedder
+from bot.knowledge.shorthand import spelled_out
 
 # The bot's own name means nothing to the embedding model; runners ask about "my plan".
 _OWN_NAME = re.compile(r"\brun ?coach\b", re.IGNORECASE)
@@ -131,7 +132,8 @@ class KnowledgeIndex:
         to the embedding "half marathon" outweighed "fuel", so fuelling for a half found the
         half-marathon pacing entry, and "fueling for a marathon" found marathon-pace runs.
         Entries about one distance still win the questions about that distance, since half of
-        the similarity still sees it."""
+        the similarity still sees it. Chat shorthand ("b4", "wk") is spelled out first."""
+        query = spelled_out(query)
         lexical = self._lexical_scores(query)
         if self._embedder is None:
             return lexical, None
