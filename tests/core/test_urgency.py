@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from bot.core.coach import Coach
 from bot.core.messages import IncomingMessage
@@ -145,8 +146,8 @@ class _Drawing:
 class _SlowToStore(SqlStorage):
     """Storing a plan waits (up to 5 s) for the drawing to begin, and notes whether it did."""
 
-    def __init__(self, storage: SqlStorage, drawing: _Drawing, *, fails: bool = False) -> None:
-        super().__init__(storage._sessions, turns_kept=5, clock=storage._clock)
+    def __init__(self, engine: Engine, clock: Clock, drawing: _Drawing, *, fails: bool) -> None:
+        super().__init__(engine, turns_kept=5, clock=clock)
         self._drawing = drawing
         self._fails = fails
         self.drawn_before_stored: bool | None = None
@@ -160,13 +161,13 @@ class _SlowToStore(SqlStorage):
 
 @pytest.mark.parametrize("fails", [False, True])
 async def test_a_plan_is_drawn_while_it_is_stored(
-    storage: SqlStorage, clock: Clock, fails: bool
+    engine: Engine, clock: Clock, fails: bool
 ) -> None:
     """In a burst the database's writes and the CPU's drawings each have a queue: the chart
     waits in one while the plan waits in the other, not in both in turn. A plan that could not
     be stored is not sent: the runner would find nothing behind /today."""
     drawing = _Drawing()
-    slow = _SlowToStore(storage, drawing, fails=fails)
+    slow = _SlowToStore(engine, clock, drawing, fails=fails)
     with ExecutorStorage(slow, threads=1) as executor:
         coach = Coach(executor, clock=clock, renderer=drawing)
         message = IncomingMessage("console", "bob", "/plan 10k 8weeks", display_name="bob")

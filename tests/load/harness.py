@@ -433,29 +433,23 @@ async def run_load(
     # aiohttp, the fake) held its loop 0.16-0.25 s in every 300-user run, just as the replies
     # arrived, and timed each reply arriving then late by as much.
     with start_up_objects_frozen():
-        return await _timed(fake, poster, messages, deadline_s)
+        started, cut_off = time.perf_counter(), fake.cut_off
+        outcomes: list[Outcome] = []
 
+        async def post(message: Message) -> None:
+            outcome = Outcome(message, time.perf_counter())
+            outcomes.append(outcome)
+            await poster.post(message.user_id, message.text)
 
-async def _timed(
-    fake: TimedBotApi, poster: Poster, messages: Sequence[Message], deadline_s: float
-) -> LoadReport:
-    started, cut_off = time.perf_counter(), fake.cut_off
-    outcomes: list[Outcome] = []
-
-    async def post(message: Message) -> None:
-        outcome = Outcome(message, time.perf_counter())
-        outcomes.append(outcome)
-        await poster.post(message.user_id, message.text)
-
-    await asyncio.gather(*(post(message) for message in messages))
-    while time.perf_counter() - started < deadline_s:
-        if all(_completed_at(fake, o.message)[0] is not None for o in outcomes):
-            break
-        await asyncio.sleep(0.1)
-    for outcome in outcomes:
-        outcome.replied_at, outcome.wrong = _completed_at(fake, outcome.message)
-    replied = [o.replied_at for o in outcomes if o.replied_at is not None]
-    return LoadReport(outcomes, max(replied, default=started) - started, fake.cut_off - cut_off)
+        await asyncio.gather(*(post(message) for message in messages))
+        while time.perf_counter() - started < deadline_s:
+            if all(_completed_at(fake, o.message)[0] is not None for o in outcomes):
+                break
+            await asyncio.sleep(0.1)
+        for outcome in outcomes:
+            outcome.replied_at, outcome.wrong = _completed_at(fake, outcome.message)
+        replied = [o.replied_at for o in outcomes if o.replied_at is not None]
+        return LoadReport(outcomes, max(replied, default=started) - started, fake.cut_off - cut_off)
 
 
 async def ask_and_wait(

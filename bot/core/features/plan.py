@@ -67,12 +67,12 @@ async def plan(ctx: Context, args: PlanArgs) -> list[OutgoingMessage]:
         return reply(render.overview_text(record.plan, record.units))
     parsed, asked = _request(args, ctx.local_date(user), defaults(await ctx.profile(user)))
     built = generate_plan(parsed.request)
+    request = request_dict(parsed.request, parsed.units, asked)
     # Drawn while the plan is stored: in a burst of runners the writes queue for the database
     # and the drawings for the CPU, and the chart waited out both in turn (issue 15).
     files = asyncio.ensure_future(plan_files(ctx.renderer, built, parsed.units, with_chart=True))
     try:
         user = user or await ctx.user()
-        request = request_dict(parsed.request, parsed.units, asked)
         await ctx.storage.save_plan(user.id, request, built)
     except BaseException:
         files.cancel()  # nobody will be sent a plan that was not stored
